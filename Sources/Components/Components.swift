@@ -1,0 +1,1 @@
+// Components: see ../../ARCHITECTURE notes in README.

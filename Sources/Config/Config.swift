@@ -1,0 +1,1 @@
+// Config: see ../../ARCHITECTURE notes in README.

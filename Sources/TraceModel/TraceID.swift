@@ -1,0 +1,111 @@
+/// A 16-byte W3C trace ID, stored as two big-endian halves (`high` holds bytes 0–7).
+public struct TraceID: Hashable, Sendable {
+    public var high: UInt64
+    public var low: UInt64
+
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    /// The all-zero ID, which the W3C and OTLP specifications call invalid.
+    public static let zero = TraceID(high: 0, low: 0)
+
+    public var isZero: Bool { high == 0 && low == 0 }
+
+    /// Reads 16 bytes in network order; returns nil for any other count.
+    public init?(bytes: UnsafeRawBufferPointer) {
+        guard bytes.count == 16 else { return nil }
+        high = UInt64(bigEndianBytes: bytes, at: 0)
+        low = UInt64(bigEndianBytes: bytes, at: 8)
+    }
+
+    public init?(bytes: [UInt8]) {
+        guard let id = bytes.withUnsafeBytes({ TraceID(bytes: $0) }) else { return nil }
+        self = id
+    }
+
+    /// Parses 32 hex digits in either case.
+    public init?(hex: some StringProtocol) {
+        let utf8 = Array(hex.utf8)
+        guard utf8.count == 32, let h = UInt64(hexDigits: utf8[0..<16]), let l = UInt64(hexDigits: utf8[16..<32])
+        else { return nil }
+        high = h
+        low = l
+    }
+
+    public var bytes: [UInt8] { high.bigEndianByteArray + low.bigEndianByteArray }
+
+    /// 32 lowercase hex digits.
+    public var hex: String { high.hex16 + low.hex16 }
+}
+
+/// An 8-byte span ID, stored big-endian in one integer.
+public struct SpanID: Hashable, Sendable {
+    public var value: UInt64
+
+    public init(_ value: UInt64) { self.value = value }
+
+    public static let zero = SpanID(0)
+    public var isZero: Bool { value == 0 }
+
+    public init?(bytes: UnsafeRawBufferPointer) {
+        guard bytes.count == 8 else { return nil }
+        value = UInt64(bigEndianBytes: bytes, at: 0)
+    }
+
+    public init?(bytes: [UInt8]) {
+        guard let id = bytes.withUnsafeBytes({ SpanID(bytes: $0) }) else { return nil }
+        self = id
+    }
+
+    /// Parses 16 hex digits in either case.
+    public init?(hex: some StringProtocol) {
+        let utf8 = Array(hex.utf8)
+        guard utf8.count == 16, let v = UInt64(hexDigits: utf8[...]) else { return nil }
+        value = v
+    }
+
+    public var bytes: [UInt8] { value.bigEndianByteArray }
+    public var hex: String { value.hex16 }
+}
+
+extension UInt64 {
+    init(bigEndianBytes bytes: UnsafeRawBufferPointer, at offset: Int) {
+        var v: UInt64 = 0
+        for i in offset..<(offset + 8) { v = (v << 8) | UInt64(bytes[i]) }
+        self = v
+    }
+
+    init?(hexDigits: ArraySlice<UInt8>) {
+        var v: UInt64 = 0
+        for c in hexDigits {
+            guard let d = hexValue(c) else { return nil }
+            v = (v << 4) | UInt64(d)
+        }
+        self = v
+    }
+
+    var bigEndianByteArray: [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: self >> (56 - 8 * UInt64($0))) } }
+
+    /// Exactly 16 lowercase hex digits.
+    var hex16: String {
+        String(unsafeUninitializedCapacity: 16) { buf in
+            for i in 0..<16 { buf[i] = hexDigit(UInt8(truncatingIfNeeded: self >> UInt64(60 - 4 * i)) & 0xF) }
+            return 16
+        }
+    }
+}
+
+@inline(__always) func hexValue(_ c: UInt8) -> UInt8? {
+    switch c {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): return c &- UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): return c &- UInt8(ascii: "a") &+ 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): return c &- UInt8(ascii: "A") &+ 10
+    default: return nil
+    }
+}
+
+@inline(__always) func hexDigit(_ v: UInt8) -> UInt8 {
+    v < 10 ? UInt8(ascii: "0") &+ v : UInt8(ascii: "a") &+ v &- 10
+}

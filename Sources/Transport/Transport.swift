@@ -1,0 +1,1 @@
+// Transport: see ../../ARCHITECTURE notes in README.

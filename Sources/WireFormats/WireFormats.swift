@@ -1,0 +1,1 @@
+// WireFormats: see ../../ARCHITECTURE notes in README.

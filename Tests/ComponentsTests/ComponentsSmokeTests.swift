@@ -1,0 +1,4 @@
+import Testing
+@testable import Components
+
+@Test func Components_moduleLoads() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import Diagnostics
+
+@Test func Diagnostics_moduleLoads() { #expect(Bool(true)) }

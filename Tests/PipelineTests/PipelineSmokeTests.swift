@@ -1,0 +1,4 @@
+import Testing
+@testable import Pipeline
+
+@Test func Pipeline_moduleLoads() { #expect(Bool(true)) }

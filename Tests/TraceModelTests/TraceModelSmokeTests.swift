@@ -1,0 +1,4 @@
+import Testing
+@testable import TraceModel
+
+@Test func TraceModel_moduleLoads() { #expect(Bool(true)) }
