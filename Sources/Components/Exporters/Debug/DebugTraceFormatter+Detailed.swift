@@ -25,7 +25,9 @@ extension DebugTraceFormatter {
     static func appendScope(_ ss: ScopeSpans, index: Int, to out: inout String) {
         line(&out, "ScopeSpans #", String(index))
         line(&out, "ScopeSpans SchemaURL: ", ss.schemaURL)
-        line(&out, "InstrumentationScope ", ss.scope.name, " ", ss.scope.version)
+        out.append("InstrumentationScope ")
+        out.append(ss.scope.name)
+        line(&out, " ", ss.scope.version)
         appendAttributes("InstrumentationScope attributes", ss.scope.attributes, prefix: "     ->", to: &out)
         for (k, span) in ss.spans.enumerated() {
             appendSpan(span, index: k, to: &out)
@@ -113,12 +115,15 @@ extension DebugTraceFormatter {
         out.append("    ")
         out.append(label)
         let width = label.unicodeScalars.count  // fmt pads by runes
-        if width < 15 { out.append(String(repeating: " ", count: 15 - width)) }
+        if width < 15 { out.append(contentsOf: padding.prefix(15 - width)) }
         out.append(": ")
     }
 
-    static func line(_ out: inout String, _ parts: String...) {
-        for part in parts { out.append(part) }
+    private static let padding = "               "  // 15 spaces
+
+    static func line(_ out: inout String, _ head: String, _ tail: String) {
+        out.append(head)
+        out.append(tail)
         out.append("\n")
     }
 }
