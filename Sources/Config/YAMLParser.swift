@@ -25,19 +25,21 @@ struct YAMLEvent {
 
 /// Owns one `yaml_parser_t` and the input bytes it points into.
 final class EventStream {
-    private let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
+    private let parser: UnsafeMutablePointer<yaml_parser_t>
     private let input: UnsafeMutableBufferPointer<UInt8>
     private let file: String
 
+    /// Fails before any stored property is set, so `deinit` only ever sees an initialized parser.
     init(text: String, file: String) throws(ConfigError) {
-        self.file = file
-        input = .allocate(capacity: max(text.utf8.count, 1))
-        _ = input.initialize(from: text.utf8)
+        let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
         guard yaml_parser_initialize(parser) == 1 else {
-            input.deallocate()
             parser.deallocate()
             throw ConfigError(file: file, message: "cannot initialize the YAML parser")
         }
+        self.parser = parser
+        self.file = file
+        input = .allocate(capacity: max(text.utf8.count, 1))
+        _ = input.initialize(from: text.utf8)
         yaml_parser_set_input_string(parser, input.baseAddress, text.utf8.count)
     }
 
