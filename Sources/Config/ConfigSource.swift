@@ -18,6 +18,21 @@ public struct ConfigSource {
         return try splitKeyPaths(try unwrapOperatorResource(root, file: uri))
     }
 
+    /// The collector's resolver order: load every `--config` URI and merge in order, apply each `--set`
+    /// on top, then expand `${...}` once over the merged tree.
+    public static func resolve(
+        uris: [String], sets: [String], environment: [String: String], readFile: (String) throws -> String
+    ) throws(ConfigError) -> ConfigNode {
+        var merged = ConfigNode.null
+        for uri in uris {
+            merged = ConfigMerge.merge(merged, try load(uri: uri, environment: environment, readFile: readFile))
+        }
+        for assignment in sets {
+            merged = try ConfigMerge.applySet(assignment, to: merged)
+        }
+        return try ConfigExpander.expand(merged, environment: environment)
+    }
+
     /// Upstream's URI pattern: a scheme is `[A-Za-z][A-Za-z0-9+.-]+` before the first `:`; otherwise a path.
     static func scheme(of uri: String) -> String? {
         guard let colon = uri.firstIndex(of: ":") else { return nil }

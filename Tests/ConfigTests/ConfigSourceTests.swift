@@ -101,6 +101,7 @@ private let deployment = "../shared/reference/deployment/"
     #expect(fromCR["exporters"]?["otlp"]?["endpoint"] == s("tempo.monitoring:4317"))
     #expect(fromCR["service"]?["pipelines"]?["traces"]?["receivers"] == list("otlp", "jaeger", "zipkin"))
     #expect(fromCR["service"]?["pipelines"]?["traces"]?["processors"] == .sequence([]))
+    #expect(try yaml(YAMLEmitter.emit(fromCR)) == fromCR)
 }
 
 @Test func readFileContents_readsWholeFile_andReportsErrno() throws {
@@ -111,4 +112,23 @@ private let deployment = "../shared/reference/deployment/"
     #expect(try ConfigSource.readFileContents(path) == text)
     let error = configError { _ = try ConfigSource.readFileContents("/definitely/not/here.yaml") }
     #expect(error?.description == "/definitely/not/here.yaml: cannot open: No such file or directory")
+}
+
+@Test func resolve_mergesInOrder_appliesSets_thenExpands() throws {
+    let files = [
+        "base.yaml": "exporters:\n  otlp:\n    endpoint: ${env:TEMPO}\n    headers: [a]\nservice: {}\n",
+        "over.yaml": "exporters:\n  otlp:\n    headers: [b]\n",
+    ]
+    let node = try ConfigSource.resolve(
+        uris: ["base.yaml", "file:over.yaml", "yaml:exporters::otlp::compression: none"],
+        sets: ["service::telemetry::logs::level=${env:LEVEL:-info}"],
+        environment: ["TEMPO": "tempo:4317"]
+    ) { path in
+        guard let text = files[path] else { throw Missing() }
+        return text
+    }
+    #expect(node == map([
+        "exporters": map(["otlp": map(["endpoint": s("tempo:4317"), "headers": list("b"), "compression": s("none")])]),
+        "service": map(["telemetry": map(["logs": map(["level": s("info")])])]),
+    ]))
 }
