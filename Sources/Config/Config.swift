@@ -1,1 +1,0 @@
-// Config: see ../../ARCHITECTURE notes in README.

@@ -1,0 +1,102 @@
+/// `ConfigNode` → block-style YAML with 2-space indentation, for `print-config`.
+/// Scalars are quoted whenever plain style would read back differently, so `parse(emit(x)) == x`.
+public enum YAMLEmitter {
+    public static func emit(_ node: ConfigNode) -> String {
+        var out = ""
+        switch node {
+        case .mapping(let entries) where !entries.isEmpty: mapping(entries, indent: 0, into: &out)
+        case .sequence(let items) where !items.isEmpty: sequence(items, indent: 0, into: &out)
+        default: out = inline(node) + "\n"
+        }
+        return out
+    }
+
+    private static func mapping(_ entries: [ConfigEntry], indent: Int, into out: inout String) {
+        let pad = String(repeating: " ", count: indent)
+        for entry in entries {
+            out += pad + scalar(entry.key) + ":"
+            nested(entry.value, indent: indent + 2, into: &out)
+        }
+    }
+
+    private static func sequence(_ items: [ConfigNode], indent: Int, into out: inout String) {
+        let pad = String(repeating: " ", count: indent)
+        for item in items {
+            out += pad + "-"
+            nested(item, indent: indent + 2, into: &out)
+        }
+    }
+
+    /// Writes a value after `key:` or `-`: inline when it is a scalar or empty, else on new lines.
+    private static func nested(_ node: ConfigNode, indent: Int, into out: inout String) {
+        switch node {
+        case .mapping(let entries) where !entries.isEmpty:
+            out += "\n"
+            mapping(entries, indent: indent, into: &out)
+        case .sequence(let items) where !items.isEmpty:
+            out += "\n"
+            sequence(items, indent: indent, into: &out)
+        default:
+            out += " " + inline(node) + "\n"
+        }
+    }
+
+    private static func inline(_ node: ConfigNode) -> String {
+        switch node {
+        case .null: "null"
+        case .scalar(let text): scalar(text)
+        case .sequence: "[]"
+        case .mapping: "{}"
+        }
+    }
+
+    static func scalar(_ text: String) -> String {
+        needsQuotes(text) ? doubleQuoted(text) : text
+    }
+
+    private static let nullForms: Set<String> = ["", "~", "null", "Null", "NULL"]
+    private static let leadingIndicators: Set<Character> = [
+        "-", "?", ":", ",", "[", "]", "{", "}", "#", "&", "*", "!", "|", ">", "'", "\"", "%", "@", "`",
+    ]
+
+    /// Conservative: anything plain style could misread (nulls, indicators, `: `, ` #`, edges) is quoted.
+    private static func needsQuotes(_ text: String) -> Bool {
+        if nullForms.contains(text) || text == "<<" || text.hasPrefix("---") || text.hasPrefix("...") { return true }
+        guard let first = text.first, let last = text.last else { return true }
+        if first == " " || last == " " || last == ":" { return true }
+        if leadingIndicators.contains(first) && !plainIndicatorStart(text) { return true }
+        if text.contains(": ") || text.contains(" #") || text.contains(":\t") || text.contains("\t#") { return true }
+        return text.unicodeScalars.contains { needsEscape($0) || $0 == "\t" }
+    }
+
+    /// `-`, `?` and `:` may start a plain scalar when followed by a non-space, e.g. `-1`, `:8080`.
+    private static func plainIndicatorStart(_ text: String) -> Bool {
+        let chars = Array(text.prefix(2))
+        return chars.count == 2 && "-?:".contains(chars[0]) && chars[1] != " " && chars[1] != "\t"
+    }
+
+    private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0x85 || scalar.value == 0xFEFF
+            || scalar.value == 0x2028 || scalar.value == 0x2029 || (0x80..<0xA0).contains(scalar.value)
+    }
+
+    private static func doubleQuoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default: out += needsEscape(scalar) ? hexEscape(scalar) : String(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    private static func hexEscape(_ scalar: Unicode.Scalar) -> String {
+        let hex = String(scalar.value, radix: 16, uppercase: true)
+        return "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    }
+}

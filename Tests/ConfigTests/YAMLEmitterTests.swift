@@ -1,0 +1,50 @@
+import Testing
+@testable import Config
+
+@Test func emit_writesBlockStyle_withTwoSpaceIndent() {
+    let node = map([
+        "receivers": map(["otlp": map(["protocols": map(["grpc": .null, "http": map(["endpoint": s("0.0.0.0:4318")])])])]),
+        "service": map(["pipelines": map(["traces": map(["receivers": list("otlp"), "processors": .sequence([])])])]),
+    ])
+    #expect(YAMLEmitter.emit(node) == """
+        receivers:
+          otlp:
+            protocols:
+              grpc: null
+              http:
+                endpoint: 0.0.0.0:4318
+        service:
+          pipelines:
+            traces:
+              receivers:
+                - otlp
+              processors: []
+
+        """)
+}
+
+@Test func emit_roundTrips_whenScalarsNeedQuoting() throws {
+    let awkward = [
+        "", "null", "~", "Null", "<<", "- x", "-", "-1", ":8080", "a: b", "a #b", "#c", "x:", " lead", "trail ",
+        "[a]", "{a}", "*ref", "&anc", "!tag", "|", ">", "'q'", "\"dq\"", "%x", "@x", "`x", "line\nbreak", "tab\there",
+        "back\\slash", "ctl\u{1}", "nel\u{85}", "---", "...", "µs", "yes", "0x10", "?x", "? x", "a,b", "key=value", "${env:X}",
+    ]
+    for text in awkward {
+        let node = map(["k": s(text), text.isEmpty ? "empty" : text: s("v"), "list": .sequence([s(text)])])
+        #expect(try yaml(YAMLEmitter.emit(node)) == node, "\(text.debugDescription)")
+    }
+}
+
+@Test func emit_roundTrips_nestedSequencesAndEmptyCollections() throws {
+    let node = map([
+        "a": .sequence([.sequence([s("x"), .null]), map(["k": .sequence([])]), .mapping([])]),
+        "b": .null,
+    ])
+    #expect(try yaml(YAMLEmitter.emit(node)) == node)
+}
+
+@Test func emit_writesRootScalarsAndEmptyRoots() throws {
+    #expect(YAMLEmitter.emit(.null) == "null\n")
+    #expect(YAMLEmitter.emit(.mapping([])) == "{}\n")
+    #expect(try yaml(YAMLEmitter.emit(s("null"))) == s("null"))
+}
