@@ -1,0 +1,140 @@
+import TraceModel
+
+/// Decodes `ExportTraceServiceRequest` protobuf into the span model.
+public enum OTLPProtoDecoder {
+    public static func decodeExportRequest(
+        _ bytes: UnsafeRawBufferPointer, limits: OTLPDecodeLimits = .init()
+    ) throws(ProtoDecodeError) -> OTLPDecodeResult {
+        var decoder = OTLPProtoTraceDecoder(limits: limits)
+        var reader = ProtoReader(bytes)
+        let batch = try decoder.decodeRequest(&reader)
+        return decoder.rejections.result(batch)
+    }
+
+    public static func decodeExportRequest(
+        _ bytes: [UInt8], limits: OTLPDecodeLimits = .init()
+    ) throws(ProtoDecodeError) -> OTLPDecodeResult {
+        // withUnsafeBytes is rethrows (untyped); carry the typed error out in a Result.
+        let result = bytes.withUnsafeBytes { buffer in
+            Result { () throws(ProtoDecodeError) in try decodeExportRequest(buffer, limits: limits) }
+        }
+        return try result.get()
+    }
+}
+
+/// The decoding pass: message decoders for the trace messages. Singular sub-messages decode
+/// *into* an existing value, so a repeated record merges as protobuf requires.
+struct OTLPProtoTraceDecoder {
+    let limits: OTLPDecodeLimits
+    var rejections = SpanRejections()
+
+    init(limits: OTLPDecodeLimits) {
+        self.limits = limits
+    }
+
+    mutating func decodeRequest(_ reader: inout ProtoReader) throws(ProtoDecodeError) -> TraceBatch {
+        var batch = TraceBatch()
+        while !reader.isAtEnd {
+            let tag = try reader.readTag()
+            guard tag.field == 1 else {
+                try reader.skip(wireType: tag.wireType)
+                continue
+            }
+            let index = batch.resourceSpans.count
+            var resourceSpans = ResourceSpans()
+            try inField("resource_spans[\(index)]") { () throws(ProtoDecodeError) in
+                var sub = try reader.message(tag)
+                try decodeResourceSpans(&sub, into: &resourceSpans, index: index)
+            }
+            batch.resourceSpans.append(resourceSpans)
+        }
+        return batch
+    }
+
+    mutating func decodeResourceSpans(_ reader: inout ProtoReader, into value: inout ResourceSpans, index: Int) throws(ProtoDecodeError) {
+        while !reader.isAtEnd {
+            let tag = try reader.readTag()
+            switch tag.field {
+            case 1:
+                try inField("resource") { () throws(ProtoDecodeError) in
+                    var sub = try reader.message(tag)
+                    try decodeResource(&sub, into: &value.resource)
+                }
+            case 2, 1000:
+                // 1000 is the retired `instrumentation_library_spans`, read as ScopeSpans.
+                let scopeIndex = value.scopeSpans.count
+                let name = tag.field == 2 ? "scope_spans" : "instrumentation_library_spans"
+                var scopeSpans = ScopeSpans()
+                try inField("\(name)[\(scopeIndex)]") { () throws(ProtoDecodeError) in
+                    var sub = try reader.message(tag)
+                    try decodeScopeSpans(&sub, into: &scopeSpans, legacy: tag.field == 1000, resource: index, scope: scopeIndex)
+                }
+                value.scopeSpans.append(scopeSpans)
+            case 3:
+                value.schemaURL = try inField("schema_url") { () throws(ProtoDecodeError) in try reader.string(tag) }
+            default:
+                try reader.skip(wireType: tag.wireType)
+            }
+        }
+    }
+
+    mutating func decodeScopeSpans(
+        _ reader: inout ProtoReader, into value: inout ScopeSpans, legacy: Bool, resource: Int, scope: Int
+    ) throws(ProtoDecodeError) {
+        var spanIndex = 0
+        while !reader.isAtEnd {
+            let tag = try reader.readTag()
+            switch tag.field {
+            case 1:
+                try inField(legacy ? "instrumentation_library" : "scope") { () throws(ProtoDecodeError) in
+                    var sub = try reader.message(tag)
+                    try decodeScope(&sub, into: &value.scope, legacy: legacy)
+                }
+            case 2:
+                var span = Span()
+                var facts = SpanIDFacts()
+                try inField("spans[\(spanIndex)]") { () throws(ProtoDecodeError) in
+                    var sub = try reader.message(tag)
+                    try decodeSpan(&sub, into: &span, facts: &facts)
+                }
+                if let problem = SpanValidation.problem(span: span, facts: facts) {
+                    rejections.reject(resource: resource, scope: scope, span: spanIndex, problem: problem)
+                } else {
+                    value.spans.append(span)
+                }
+                spanIndex += 1
+            case 3:
+                value.schemaURL = try inField("schema_url") { () throws(ProtoDecodeError) in try reader.string(tag) }
+            default:
+                try reader.skip(wireType: tag.wireType)
+            }
+        }
+    }
+
+    /// `legacy`: InstrumentationLibrary {name = 1, version = 2}, a subset of the scope's fields.
+    func decodeScope(_ reader: inout ProtoReader, into scope: inout InstrumentationScope, legacy: Bool) throws(ProtoDecodeError) {
+        while !reader.isAtEnd {
+            let tag = try reader.readTag()
+            switch (tag.field, legacy) {
+            case (1, _): scope.name = try inField("name") { () throws(ProtoDecodeError) in try reader.string(tag) }
+            case (2, _): scope.version = try inField("version") { () throws(ProtoDecodeError) in try reader.string(tag) }
+            case (3, false): try decodeAttribute(&reader, tag, into: &scope.attributes)
+            case (4, false):
+                scope.droppedAttributesCount = try inField("dropped_attributes_count") { () throws(ProtoDecodeError) in try reader.uint32(tag) }
+            default: try reader.skip(wireType: tag.wireType)
+            }
+        }
+    }
+
+    func decodeResource(_ reader: inout ProtoReader, into resource: inout Resource) throws(ProtoDecodeError) {
+        while !reader.isAtEnd {
+            let tag = try reader.readTag()
+            switch tag.field {
+            case 1: try decodeAttribute(&reader, tag, into: &resource.attributes)
+            case 2:
+                resource.droppedAttributesCount = try inField("dropped_attributes_count") { () throws(ProtoDecodeError) in try reader.uint32(tag) }
+            default: try reader.skip(wireType: tag.wireType)  // includes entity_refs (3), not kept in the model
+            }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// WireFormats: see ../../ARCHITECTURE notes in README.

@@ -1,0 +1,51 @@
+import Testing
+@testable import WireFormats
+
+private func readVarint(_ bytes: [UInt8]) throws(ProtoDecodeError) -> UInt64 {
+    let result = bytes.withUnsafeBytes { buffer in
+        Result { () throws(ProtoDecodeError) -> UInt64 in
+            var reader = ProtoReader(buffer)
+            return try reader.readVarint()
+        }
+    }
+    return try result.get()
+}
+
+@Test func protoReader_readsVarints_atEdgeValues() throws {
+    #expect(try readVarint([0x00]) == 0)
+    #expect(try readVarint([0x01]) == 1)
+    #expect(try readVarint([0x96, 0x01]) == 150)
+    #expect(try readVarint([0xAC, 0x02]) == 300)
+    #expect(try readVarint([0xFF, 0xFF, 0xFF, 0xFF, 0x0F]) == UInt64(UInt32.max))
+    #expect(try readVarint([0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]) == UInt64(bitPattern: -2))
+    #expect(try readVarint(Array(repeating: 0xFF, count: 9) + [0x01]) == UInt64.max)
+    // Non-minimal encodings are legal.
+    #expect(try readVarint([0x80, 0x80, 0x00]) == 0)
+}
+
+@Test func protoReader_rejectsVarint_whenLongerThan10Bytes() {
+    #expect(throws: ProtoDecodeError.self) { try readVarint(Array(repeating: 0xFF, count: 10) + [0x01]) }
+    #expect(throws: ProtoDecodeError.self) { try readVarint(Array(repeating: 0xFF, count: 9) + [0x02]) }
+    do {
+        _ = try readVarint(Array(repeating: 0x80, count: 10) + [0x00])
+        Issue.record("expected an error")
+    } catch {
+        #expect(error.description.contains("varint longer than 10 bytes"))
+    }
+}
+
+@Test func protoReader_reportsTruncatedVarint_whenInputEndsMidVarint() {
+    do {
+        _ = try readVarint([0x96])
+        Issue.record("expected an error")
+    } catch {
+        #expect(error.reason == .truncatedVarint)
+        #expect(error.description.contains("truncated varint"))
+    }
+}
+
+@Test func protoWriter_varintSizes_matchEncodedLengths() {
+    for value: UInt64 in [0, 1, 127, 128, 16383, 16384, UInt64(UInt32.max), UInt64.max, UInt64(bitPattern: -1)] {
+        #expect(ProtoSize.varint(value) == ProtoBytes.varint(value).count)
+    }
+}
