@@ -1,0 +1,136 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Diagnostics
+import Synchronization
+
+public final class HTTPServer: Sendable {
+    public struct Configuration: Sendable {
+        public var endpoint: Endpoint
+        public var maxRequestBodySize: Int
+        public var maxHeaderBytes: Int
+        /// Seconds a client has to send a complete request head once it started one.
+        public var headerReadTimeout: Double
+        /// Seconds a keep-alive connection may sit idle (also bounds a stalled body or write).
+        public var idleTimeout: Double
+        public var maxConnections: Int
+        /// Inflate gzip/deflate request bodies; when false they reach the handler as sent.
+        public var decompression: Bool
+
+        public init(endpoint: Endpoint, maxRequestBodySize: Int = 20 * 1024 * 1024, maxHeaderBytes: Int = 1 << 20,
+                    headerReadTimeout: Double = 60, idleTimeout: Double = 60, maxConnections: Int = 4096,
+                    decompression: Bool = true) {
+            self.endpoint = endpoint
+            self.maxRequestBodySize = maxRequestBodySize
+            self.maxHeaderBytes = maxHeaderBytes
+            self.headerReadTimeout = headerReadTimeout
+            self.idleTimeout = idleTimeout
+            self.maxConnections = maxConnections
+            self.decompression = decompression
+        }
+    }
+
+    private let context: ServerContext
+    private let listener = Mutex<Listener?>(nil)
+    private let port = Atomic<Int>(0)
+
+    public init(configuration: Configuration, logger: Logger, handler: any HTTPHandler) {
+        context = ServerContext(configuration: configuration, logger: logger, handler: handler)
+    }
+
+    /// Binds and listens before returning, so "address in use" is reported here; then serves.
+    public func start() throws(SocketError) {
+        let context = self.context
+        let listener = try Listener(endpoint: context.configuration.endpoint, logger: context.logger) { fd, remote in
+            context.accept(fd, remote: remote)
+        }
+        port.store(listener.port, ordering: .relaxed)
+        self.listener.withLock { $0 = listener }
+        listener.start()
+        context.logger.info("HTTP server listening", ["endpoint": context.configuration.endpoint.description, "port": listener.port])
+    }
+
+    /// The port actually bound (useful with port 0); 0 before `start`.
+    public var boundPort: Int { port.load(ordering: .relaxed) }
+
+    /// Stops accepting at once, closes idle connections, lets requests in flight be answered (with
+    /// `Connection: close`), and force-closes what is left at the deadline. Blocks until done.
+    public func shutdown(deadlineSeconds: Double = 5) {
+        context.shuttingDown.store(true, ordering: .sequentiallyConsistent)
+        listener.withLock { $0.take() }?.stop()
+        for connection in context.snapshot() { connection.beginShutdown() }
+        let deadline = WallClock.monotonicNano() + UInt64(max(0, deadlineSeconds) * 1e9)
+        guard !context.waitUntilEmpty(until: deadline) else { return }
+        context.logger.warn("shutdown deadline passed, closing connections", ["open": context.count])
+        for connection in context.snapshot() { connection.forceClose() }
+        _ = context.waitUntilEmpty(until: WallClock.monotonicNano() + 1_000_000_000)
+    }
+}
+
+/// State shared by the listener and all connections of one server.
+final class ServerContext: Sendable {
+    let configuration: HTTPServer.Configuration
+    let logger: Logger
+    let handler: any HTTPHandler
+    let shuttingDown = Atomic<Bool>(false)
+    private let connections = Mutex<[UInt64: HTTPConnection]>([:])
+    private let nextID = Atomic<UInt64>(0)
+    private let lastLimitWarning = Atomic<UInt64>(0)
+    private let refusedSinceWarning = Atomic<Int>(0)
+
+    init(configuration: HTTPServer.Configuration, logger: Logger, handler: any HTTPHandler) {
+        self.configuration = configuration
+        self.logger = logger
+        self.handler = handler
+    }
+
+    var isShuttingDown: Bool { shuttingDown.load(ordering: .relaxed) }
+    var count: Int { connections.withLock { $0.count } }
+
+    /// Called on the listener queue only, so the count check and the insert cannot race with another accept.
+    func accept(_ fd: Int32, remote: String) {
+        guard !isShuttingDown else {
+            _ = close(fd)
+            return
+        }
+        guard count < configuration.maxConnections else {
+            _ = close(fd)
+            warnConnectionLimit()
+            return
+        }
+        let id = nextID.add(1, ordering: .relaxed).newValue
+        let connection = HTTPConnection(id: id, fd: fd, remoteAddress: remote, context: self)
+        connections.withLock { $0[id] = connection }
+        connection.start()
+    }
+
+    func remove(_ connection: HTTPConnection) {
+        _ = connections.withLock { $0.removeValue(forKey: connection.id) }
+    }
+
+    func snapshot() -> [HTTPConnection] {
+        connections.withLock { Array($0.values) }
+    }
+
+    func waitUntilEmpty(until deadline: UInt64) -> Bool {
+        while count > 0 {
+            guard WallClock.monotonicNano() < deadline else { return false }
+            usleep(2000)
+        }
+        return true
+    }
+
+    /// At most one warning per second, with the number refused since the last one.
+    private func warnConnectionLimit() {
+        refusedSinceWarning.add(1, ordering: .relaxed)
+        let now = WallClock.monotonicNano()
+        let last = lastLimitWarning.load(ordering: .relaxed)
+        guard last == 0 || now - last >= 1_000_000_000,
+              lastLimitWarning.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged
+        else { return }
+        let refused = refusedSinceWarning.exchange(0, ordering: .relaxed)
+        logger.warn("connection limit reached, closing new connections", ["limit": configuration.maxConnections, "refused": refused])
+    }
+}

@@ -1,0 +1,86 @@
+#if canImport(Glibc)
+@preconcurrency import Dispatch
+import Glibc
+#elseif canImport(Musl)
+@preconcurrency import Dispatch
+import Musl
+#else
+import Dispatch
+#endif
+import Diagnostics
+import Synchronization
+
+/// A listening socket that accepts connections on its own serial queue and hands each one over.
+final class Listener: @unchecked Sendable {
+    let port: Int
+    private let fd: Int32
+    private let queue: DispatchQueue
+    private let logger: Logger
+    private let onAccept: (Int32, String) -> Void
+    /// Guarded by `queue`.
+    private var readiness: (any FDReadiness)?
+    /// Guarded by `queue`.
+    private var stopped = false
+    /// Signalled once the descriptor is closed (and re-signalled by each waiter).
+    private let closed = DispatchSemaphore(value: 0)
+
+    init(endpoint: Endpoint, logger: Logger, onAccept: @escaping (Int32, String) -> Void) throws(SocketError) {
+        let (fd, port) = try Socket.listen(on: endpoint)
+        self.fd = fd
+        self.port = port
+        self.logger = logger
+        self.onAccept = onAccept
+        queue = DispatchQueue(label: "swiftlet.listener.\(port)")
+    }
+
+    func start() {
+        queue.async { [self] in
+            guard !stopped else { return }
+            let handlers = FDEventHandlers(onReadable: { [self] in acceptAll() }, onClosed: { [self] in closed.signal() })
+            readiness = Readiness.watch(fd: fd, queue: queue, handlers: handlers)
+        }
+    }
+
+    /// Stops accepting; returns once the listening descriptor is closed (pending connections are reset).
+    func stop() {
+        queue.async { [self] in
+            guard !stopped else { return }
+            stopped = true
+            if let readiness {
+                readiness.cancel()
+            } else {
+                _ = close(fd)
+                closed.signal()
+            }
+        }
+        closed.wait()
+        closed.signal()
+    }
+
+    /// Accepts until EAGAIN: the read source is level-triggered, but draining the backlog per wake-up is cheaper.
+    private func acceptAll() {
+        while !stopped {
+            guard let (client, remote) = Socket.accept(fd) else {
+                handleAcceptError(errno)
+                return
+            }
+            onAccept(client, remote)
+        }
+    }
+
+    private func handleAcceptError(_ code: Int32) {
+        switch code {
+        case EAGAIN, EWOULDBLOCK, EINTR, ECONNABORTED:
+            return
+        case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+            // Out of descriptors: the backlog stays readable, so pause instead of spinning.
+            logger.warn("accept failed, pausing 100 ms", ["error": SocketError.errnoText(code)])
+            readiness?.setReadInterest(false)
+            queue.asyncAfter(deadline: .now() + .milliseconds(100)) { [self] in
+                if !stopped { readiness?.setReadInterest(true) }
+            }
+        default:
+            logger.error("accept failed", ["error": SocketError.errnoText(code)])
+        }
+    }
+}

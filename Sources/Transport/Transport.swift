@@ -1,1 +1,0 @@
-// Transport: see ../../ARCHITECTURE notes in README.
