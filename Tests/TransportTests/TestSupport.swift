@@ -33,8 +33,9 @@ final class TestClient {
             }
         }
         guard rc == 0 else {
+            // No close here: the object is fully initialized, so deinit closes `fd` (closing twice
+            // would close whatever descriptor another test opened meanwhile).
             let code = errno
-            Glibc.close(fd)
             throw .system(operation: "connect \(host):\(port)", errno: code)
         }
     }
@@ -56,11 +57,12 @@ final class TestClient {
 
     /// Reads more bytes into `pending`; false on EOF, error or timeout.
     private func fill() -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        guard n > 0 else { return false }
-        pending.append(contentsOf: chunk[0..<n])
-        return true
+        withUnsafeTemporaryAllocation(byteCount: 65536, alignment: 1) { chunk in
+            let n = recv(fd, chunk.baseAddress, chunk.count, 0)
+            guard n > 0 else { return false }
+            pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
+            return true
+        }
     }
 
     func readResponse() -> TestResponse? {
@@ -85,8 +87,10 @@ final class TestClient {
         }
         pending.removeFirst(headEnd)
         let length = Int(headers["content-length"] ?? "0") ?? 0
-        for _ in 0..<100_000 where pending.count < length {
+        var reads = 0
+        while pending.count < length, reads < 100_000 {
             guard fill() else { return nil }
+            reads += 1
         }
         guard pending.count >= length else { return nil }
         let body = Array(pending[0..<length])

@@ -322,6 +322,7 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     private func flush() {
+        guard !closed else { return }
         while outboundSent < outbound.count {
             let result = outbound.withUnsafeBytes { Socket.write(fd, from: UnsafeRawBufferPointer(rebasing: $0[outboundSent...])) }
             switch result {
