@@ -1,0 +1,196 @@
+import Components
+import Config
+import Foundation
+import Pipeline
+import Testing
+
+@Test func defaultConfig_isTheSameTextAsConfigDefaultYaml() throws {
+    let file = try String(contentsOf: repositoryRoot.appendingPathComponent("config/default.yaml"), encoding: .utf8)
+    #expect(file == DefaultConfig.yaml + "\n")
+}
+
+@Test func defaultConfig_loadsWithTheUpstreamDefaultPipeline() throws {
+    let config = try loadConfig(DefaultConfig.yaml)
+    let traces = try #require(config.pipelines.first)
+    #expect(traces.receivers.map(\.description) == ["otlp"])
+    #expect(traces.processors.map(\.description) == ["memory_limiter", "batch"])
+    #expect(traces.exporters.map(\.description) == ["debug"])
+    #expect(config.serviceExtensions.map(\.description) == ["health_check"])
+    #expect(config.warnings.isEmpty)
+}
+
+let minimalPipeline = """
+    service:
+      pipelines:
+        traces:
+          receivers: [otlp]
+          exporters: [debug]
+    """
+
+@Test func load_namesAMisspeltKeyAndItsPath() {
+    let text = problems("""
+        receivers:
+          otlp:
+            protocols:
+              htttp:
+        exporters:
+          debug:
+        \(minimalPipeline)
+        """)
+    #expect(text.contains("htttp"))
+    #expect(text.contains("receivers::otlp::protocols"))
+}
+
+@Test func load_listsSupportedTypes_forAnUnknownTypeInAPipeline() {
+    let text = problems("""
+        receivers:
+          zipkin:
+        exporters:
+          debug:
+        service:
+          pipelines:
+            traces:
+              receivers: [zipkin]
+              exporters: [debug]
+        """)
+    #expect(text.contains("receivers::zipkin"))
+    #expect(text.contains("supported: otlp"))
+}
+
+@Test func load_warnsAndSkips_anUnusedComponentOfAnUnknownType() throws {
+    let config = try loadConfig("""
+        receivers:
+          otlp:
+            protocols:
+              http:
+          opencensus:
+            endpoint: 0.0.0.0:55678
+        exporters:
+          debug:
+        \(minimalPipeline)
+        """)
+    #expect(config.warnings.count == 1)
+    #expect(config.warnings[0].contains("opencensus"))
+    #expect(config.receivers.count == 1)
+}
+
+@Test func load_reportsEveryMissingComponent_atOnce() {
+    let text = problems("""
+        receivers:
+          otlp:
+            protocols:
+              grpc:
+              http:
+          jaeger:
+            protocols:
+              thrift_http:
+          zipkin:
+        exporters:
+          otlp:
+            endpoint: tempo:4317
+          logging:
+            loglevel: debug
+        service:
+          pipelines:
+            traces:
+              receivers: [otlp, jaeger, zipkin]
+              processors: []
+              exporters: [logging, otlp]
+        """)
+    let lines = text.split(separator: "\n")
+    #expect(lines.count == 4, "\(text)")
+    #expect(text.contains("receivers::otlp::protocols::grpc"))
+    #expect(text.contains("receivers::jaeger") && text.contains("receivers::zipkin") && text.contains("exporters::otlp"))
+}
+
+@Test func load_rejectsMetricsPipelines_sayingTracesOnly() {
+    let text = problems("""
+        receivers:
+          otlp:
+            protocols:
+              http:
+        exporters:
+          debug:
+        service:
+          pipelines:
+            metrics:
+              receivers: [otlp]
+              exporters: [debug]
+        """)
+    #expect(text.contains("traces only"))
+    #expect(text.contains("service::pipelines"))
+}
+
+@Test func load_rejectsConnectors() {
+    let text = problems("""
+        connectors:
+          spanmetrics:
+        receivers:
+          otlp:
+            protocols:
+              http:
+        exporters:
+          debug:
+        \(minimalPipeline)
+        """)
+    #expect(text.contains("connectors are not supported"))
+}
+
+@Test func load_rejectsReferencesToUndefinedComponents() {
+    let text = problems("""
+        receivers:
+          otlp:
+            protocols:
+              http:
+        exporters:
+          debug:
+        service:
+          extensions: [health_check]
+          pipelines:
+            traces:
+              receivers: [otlp]
+              processors: [batch]
+              exporters: [debug]
+        """)
+    #expect(text.contains("references processor 'batch'"))
+    #expect(text.contains("references extension 'health_check'"))
+}
+
+@Test func load_readsTelemetryLevelAndMetricsAddress() throws {
+    let config = try loadConfig("""
+        receivers:
+          otlp:
+            protocols:
+              http:
+        exporters:
+          debug:
+        service:
+          telemetry:
+            logs:
+              level: warn
+            metrics:
+              address: 127.0.0.1:9999
+          pipelines:
+            traces:
+              receivers: [otlp]
+              exporters: [debug]
+        """)
+    #expect(config.logLevel == .warn)
+    #expect(config.metricsEndpoint == "127.0.0.1:9999")
+}
+
+@Test func load_readsTheDeploymentFiles_andNamesExactlyTheMissingComponents() throws {
+    let dir = repositoryRoot.appendingPathComponent("../shared/reference/deployment")
+    for name in ["collector-config.yaml", "otel-collector-cr.yaml"] {
+        let url = dir.appendingPathComponent(name)
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return }  // ../shared is optional
+        let node = try ConfigSource.load(uri: url.path, environment: [:]) { _ in text }
+        do {
+            _ = try CollectorConfig.load(node, file: name)
+            Issue.record("\(name) should not load yet")
+        } catch {
+            let paths = error.errors.map(\.keyPath).sorted()
+            #expect(paths == ["exporters::otlp", "receivers::jaeger", "receivers::otlp::protocols::grpc", "receivers::zipkin"], "\(error)")
+        }
+    }
+}

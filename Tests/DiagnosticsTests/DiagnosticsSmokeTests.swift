@@ -1,4 +1,0 @@
-import Testing
-@testable import Diagnostics
-
-@Test func Diagnostics_moduleLoads() { #expect(Bool(true)) }

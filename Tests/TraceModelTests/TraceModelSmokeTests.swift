@@ -1,4 +1,0 @@
-import Testing
-@testable import TraceModel
-
-@Test func TraceModel_moduleLoads() { #expect(Bool(true)) }
