@@ -21,9 +21,9 @@ public struct ConfigSource {
     /// The collector's resolver order: load every `--config` URI and merge in order, apply each `--set`
     /// on top, then expand `${...}` once over the merged tree.
     public static func resolve(
-        uris: [String], sets: [String], environment: [String: String], readFile: (String) throws -> String
+        base: ConfigNode = .null, uris: [String], sets: [String], environment: [String: String], readFile: (String) throws -> String
     ) throws(ConfigError) -> ConfigNode {
-        var merged = ConfigNode.null
+        var merged = base
         for uri in uris {
             merged = ConfigMerge.merge(merged, try load(uri: uri, environment: environment, readFile: readFile))
         }

@@ -49,12 +49,12 @@ private func header(_ r: HTTPResponse, _ name: String) -> String? {
     #expect(get.status == 405 && String(decoding: get.body, as: UTF8.self) == "405 method not allowed, supported: [POST]")
     let xml = h.handle(request(contentType: "text/xml"))
     #expect(xml.status == 415 && String(decoding: xml.body, as: UTF8.self).hasPrefix("415 unsupported media type"))
-    #expect(h.handle(request(path: "/nope")).status == 404)
+    #expect(h.handle(request("POST", "/nope")).status == 404)
 }
 
 @Test func otlpHTTP_answersMetricsAndLogsWithAStatusSayingTracesOnly() {
     for path in ["/v1/metrics", "/v1/logs"] {
-        let r = handler().handle(request(path: path, contentType: "application/json", body: Array("{}".utf8)))
+        let r = handler().handle(request("POST", path, contentType: "application/json", body: Array("{}".utf8)))
         #expect(r.status == 404)
         let text = String(decoding: r.body, as: UTF8.self)
         #expect(text.contains("traces only") && text.contains("\"code\":12"), "\(text)")

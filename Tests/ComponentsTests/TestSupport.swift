@@ -25,15 +25,18 @@ func problems(_ yaml: String) -> String {
 
 /// A log sink whose lines tests can read.
 final class CapturedLog: Sendable {
-    private let lines = Mutex<[String]>([])
+    final class Lines: Sendable {
+        let value = Mutex<[String]>([])
+    }
+    private let lines = Lines()
     let sink: LogSink
 
     init(level: LogLevel = .debug) {
         let lines = self.lines
-        sink = LogSink(level: level) { text in lines.withLock { $0.append(text) } }
+        sink = LogSink(level: level) { text in lines.value.withLock { $0.append(text) } }
     }
 
-    var text: String { lines.withLock { $0.joined() } }
+    var text: String { lines.value.withLock { $0.joined() } }
     func logger(_ component: String = "test") -> Logger { Logger(component: component, sink: sink) }
 }
 

@@ -1,0 +1,12 @@
+/// Every component type this binary carries. Adding a component touches its folder, this list and
+/// a config fixture — nothing else.
+public enum BuiltinComponents {
+    public static let all: [ComponentFactory] = [
+        OTLPReceiver.factory,
+        BatchProcessor.factory,
+        MemoryLimiter.factory,
+        DebugExporter.factory,
+        DebugExporter.loggingFactory,
+        HealthCheckExtension.factory,
+    ]
+}

@@ -1,1 +1,0 @@
-// Components: see ../../ARCHITECTURE notes in README.

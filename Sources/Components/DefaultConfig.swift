@@ -1,0 +1,35 @@
+/// The embedded default configuration: the same text as `config/default.yaml` (a test keeps the
+/// two equal).
+public enum DefaultConfig {
+    public static let yaml = """
+        # Swiftlet's default configuration, embedded in the binary and used when no --config is given.
+        # It is the OpenTelemetry Collector distribution's default trace pipeline, restricted to the
+        # receivers Swiftlet serves today. Endpoints bind localhost, as upstream's defaults do.
+        extensions:
+          health_check:
+
+        receivers:
+          otlp:
+            protocols:
+              http:
+
+        processors:
+          memory_limiter:
+            check_interval: 5s
+            limit_percentage: 80
+            spike_limit_percentage: 25
+          batch:
+
+        exporters:
+          debug:
+            verbosity: detailed
+
+        service:
+          extensions: [health_check]
+          pipelines:
+            traces:
+              receivers: [otlp]
+              processors: [memory_limiter, batch]
+              exporters: [debug]
+        """
+}

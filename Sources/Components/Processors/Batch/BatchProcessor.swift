@@ -1,0 +1,107 @@
+import Diagnostics
+import Dispatch
+import Pipeline
+import Synchronization
+import TraceModel
+
+/// `batch` processor: gathers spans until `send_batch_size` is reached or `timeout` passes, then
+/// sends them on its own queue. `consume` returns as soon as the spans are held.
+public final class BatchProcessor: Component, TraceConsumer {
+    public static let factory = ComponentFactory.processor("batch", .beta, parse: Config.parse) { ctx, config, next in
+        BatchProcessor(ctx, config, next: next)
+    }
+
+    private struct State {
+        var pending = TraceBatch()
+        var pendingSpans = 0
+        /// Bumped whenever `pending` is emptied, so that a timer armed for older spans does nothing.
+        var generation: UInt64 = 0
+        var timerArmed = false
+        var stopped = false
+    }
+
+    private let config: Config
+    private let next: any TraceConsumer
+    private let logger: Logger
+    /// Sends happen here, one at a time and in order.
+    private let sendQueue = DispatchQueue(label: "swiftlet.batch")
+    private let state = Mutex(State())
+
+    init(_ context: ComponentContext, _ config: Config, next: any TraceConsumer) {
+        self.config = config
+        self.next = next
+        logger = context.logger
+    }
+
+    public func start() {}
+
+    public func consume(_ batch: TraceBatch) throws(ConsumerError) {
+        let spans = batch.spanCount
+        guard spans > 0 else { return }
+        // Sends are queued while the lock is held, so none can slip in after `shutdown` flushed.
+        try state.withLock { s throws(ConsumerError) in
+            guard !s.stopped else { throw ConsumerError.retryable("the batch processor is shutting down") }
+            s.pending.append(contentsOf: batch)
+            s.pendingSpans += spans
+            if config.timeout == .zero || s.pendingSpans >= config.sendBatchSize {
+                for b in takeBatches(&s, all: config.timeout == .zero) { sendQueue.async { self.send(b) } }
+            }
+            if s.pendingSpans > 0 && !s.timerArmed {
+                s.timerArmed = true
+                let generation = s.generation
+                sendQueue.asyncAfter(deadline: .now() + config.timeout.dispatchInterval) { self.timerFired(generation) }
+            }
+        }
+    }
+
+    /// Takes what is due: every full `send_batch_size` worth (or everything when `all`), split so
+    /// no batch exceeds `send_batch_max_size`.
+    private func takeBatches(_ s: inout State, all: Bool) -> [TraceBatch] {
+        var out: [TraceBatch] = []
+        while s.pendingSpans > 0 && (all || s.pendingSpans >= config.sendBatchSize) {
+            let cap = config.sendBatchMaxSize > 0 ? config.sendBatchMaxSize : s.pendingSpans
+            let taken = s.pending.removeFirst(spans: min(cap, s.pendingSpans))
+            s.pendingSpans -= taken.spanCount
+            out.append(taken)
+        }
+        if s.pendingSpans == 0 {
+            s.generation &+= 1
+            s.timerArmed = false
+        }
+        return out
+    }
+
+    private func timerFired(_ generation: UInt64) {
+        let due: [TraceBatch] = state.withLock { s in
+            guard s.generation == generation, !s.stopped else { return [] }
+            return takeBatches(&s, all: true)
+        }
+        for b in due { send(b) }
+    }
+
+    private func send(_ batch: TraceBatch) {
+        do throws(ConsumerError) {
+            try next.consume(batch)
+        } catch {
+            logger.warn("Sender failed", ["error": error.message, "spans": batch.spanCount])
+        }
+    }
+
+    /// Sends everything held, after the sends already queued.
+    public func shutdown() {
+        let rest: [TraceBatch] = state.withLock { s in
+            s.stopped = true
+            return takeBatches(&s, all: true)
+        }
+        sendQueue.sync {
+            for b in rest { send(b) }
+        }
+    }
+}
+
+extension Duration {
+    var dispatchInterval: DispatchTimeInterval {
+        let (s, attos) = components
+        return .nanoseconds(Int(s) * 1_000_000_000 + Int(attos / 1_000_000_000))
+    }
+}

@@ -1,0 +1,120 @@
+import Diagnostics
+import Pipeline
+
+/// The running collector: components built from a `CollectorConfig` and wired into pipelines.
+///
+/// Built exporters first, then each pipeline's processors last to first, then receivers (each
+/// constructor gets its already built `next`). Started extensions first, then downstream first;
+/// shut down receivers first, then processors in pipeline order (each flushes into a consumer that
+/// still runs), then exporters, then extensions.
+public final class Service: Sendable {
+    public let status = ServiceStatus()
+    public let metrics = SelfMetrics()
+    private let logger: Logger
+    private let extensions: [(ComponentID, any Component)]
+    private let exporters: [(ComponentID, any Component)]
+    /// Per pipeline, its processors in pipeline order.
+    private let processors: [[(ComponentID, any Component)]]
+    private let receivers: [(ComponentID, any Component)]
+    private let metricsServer: MetricsServer?
+
+    public init(config: CollectorConfig, logger: Logger) throws {
+        self.logger = logger
+        let status = self.status
+        let metrics = self.metrics
+        func context(_ id: ComponentID, _ kind: ComponentKind) -> ComponentContext {
+            ComponentContext(id: id, kind: kind, logger: logger.named(id.description), status: status)
+        }
+
+        var exporterInstances: [ComponentID: any Component & TraceConsumer] = [:]
+        var exporterOrder: [(ComponentID, any Component)] = []
+        var exporterConsumers: [ComponentID: CountingConsumer] = [:]
+        for id in config.pipelines.flatMap(\.exporters) where exporterInstances[id] == nil {
+            let entry = config.exporters[id]!
+            let made = try entry.factory.make(context(id, .exporter), entry.config, nil)
+            guard let exporter = made as? any Component & TraceConsumer else { fatalError("exporter \(id) does not consume traces") }
+            exporterInstances[id] = exporter
+            exporterOrder.append((id, exporter))
+            exporterConsumers[id] = CountingConsumer(
+                next: exporter,
+                accepted: metrics.counter("otelcol_exporter_sent_spans", help: "Number of spans successfully sent to destination.", labels: ["exporter": id.description]),
+                refused: metrics.counter("otelcol_exporter_send_failed_spans", help: "Number of spans in failed attempts to send to destination.", labels: ["exporter": id.description]))
+        }
+
+        var heads: [PipelineID: any TraceConsumer] = [:]
+        var processorChains: [[(ComponentID, any Component)]] = []
+        for pipeline in config.pipelines {
+            var next: any TraceConsumer = FanoutConsumer(pipeline.exporters.map { exporterConsumers[$0]! })
+            var chain: [(ComponentID, any Component)] = []
+            for id in pipeline.processors.reversed() {
+                let entry = config.processors[id]!
+                let made = try entry.factory.make(context(id, .processor), entry.config, next)
+                guard let processor = made as? any Component & TraceConsumer else { fatalError("processor \(id) does not consume traces") }
+                chain.insert((id, processor), at: 0)
+                next = processor
+            }
+            heads[pipeline.id] = next
+            processorChains.append(chain)
+        }
+
+        var receiverOrder: [(ComponentID, any Component)] = []
+        for id in config.pipelines.flatMap(\.receivers) where !receiverOrder.contains(where: { $0.0 == id }) {
+            let entry = config.receivers[id]!
+            let targets = config.pipelines.filter { $0.receivers.contains(id) }.map { heads[$0.id]! }
+            let counted = CountingConsumer(
+                next: FanoutConsumer(targets),
+                accepted: metrics.counter("otelcol_receiver_accepted_spans", help: "Number of spans successfully pushed into the pipeline.", labels: ["receiver": id.description]),
+                refused: metrics.counter("otelcol_receiver_refused_spans", help: "Number of spans that could not be pushed into the pipeline.", labels: ["receiver": id.description]))
+            receiverOrder.append((id, try entry.factory.make(context(id, .receiver), entry.config, counted)))
+        }
+
+        var extensionOrder: [(ComponentID, any Component)] = []
+        for id in config.serviceExtensions {
+            let entry = config.extensions[id]!
+            extensionOrder.append((id, try entry.factory.make(context(id, .extension), entry.config, nil)))
+        }
+
+        extensions = extensionOrder
+        exporters = exporterOrder
+        processors = processorChains
+        receivers = receiverOrder
+        metricsServer = try config.metricsEndpoint.map { try MetricsServer(endpoint: $0, metrics: metrics, logger: logger.named("telemetry")) }
+    }
+
+    /// Starts every component; on a failure, shuts down what was started and rethrows.
+    public func start() throws {
+        let telemetry: [(ComponentID, any Component)] = metricsServer.map { [(ComponentID(type: "telemetry"), $0)] } ?? []
+        let order = telemetry + extensions + exporters + processors.flatMap { $0.reversed() } + receivers
+        for (id, component) in order {
+            do {
+                logger.debug("Starting component", ["id": id])
+                try component.start()
+            } catch {
+                logger.error("Failed to start component", ["id": id, "error": "\(error)"])
+                shutdown()
+                throw ServiceStartError(id: id, underlying: error)
+            }
+        }
+        status.markReady()
+        logger.info("Everything is ready. Begin running and processing data.")
+    }
+
+    /// Stops receiving, flushes processors, drains exporters, stops extensions.
+    public func shutdown() {
+        status.markStopping()
+        logger.info("Shutdown requested, stopping components")
+        let order = receivers + processors.flatMap { $0 } + exporters + extensions
+            + (metricsServer.map { [(ComponentID(type: "telemetry"), $0)] } ?? [])
+        for (id, component) in order {
+            logger.debug("Stopping component", ["id": id])
+            component.shutdown()
+        }
+        logger.info("Shutdown complete.")
+    }
+}
+
+public struct ServiceStartError: Error, CustomStringConvertible {
+    public let id: ComponentID
+    public let underlying: any Error
+    public var description: String { "failed to start \(id): \(underlying)" }
+}
