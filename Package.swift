@@ -9,6 +9,7 @@ let package = Package(
     name: "Swiftlet",
     products: [
         .executable(name: "swiftlet", targets: ["Swiftlet"]),
+        .library(name: "SwiftletWireFormats", targets: ["TraceModel", "WireFormats"]),
         .library(name: "SwiftletCore", targets: ["TraceModel", "WireFormats", "Pipeline", "Config", "Transport", "Components"]),
     ],
     targets: [
@@ -26,7 +27,8 @@ let package = Package(
             name: "Components",
             dependencies: ["TraceModel", "Diagnostics", "WireFormats", "Transport", "Pipeline", "Config"],
             swiftSettings: strict),
-        .executableTarget(name: "Swiftlet", dependencies: ["Components"], swiftSettings: strict),
+        .target(name: "SwiftletCLI", dependencies: ["Components", "Config", "Diagnostics", "Pipeline"], swiftSettings: strict),
+        .executableTarget(name: "Swiftlet", dependencies: ["SwiftletCLI"], swiftSettings: strict),
         .target(name: "SwiftletTestKit", dependencies: ["TraceModel", "Pipeline"], swiftSettings: strict),
 
         .testTarget(name: "TraceModelTests", dependencies: ["TraceModel"], swiftSettings: strict),
@@ -37,6 +39,7 @@ let package = Package(
         .testTarget(name: "TransportTests", dependencies: ["Transport", "CZlib"], swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "SwiftletTestKit"], swiftSettings: strict),
         .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: strict),
+        .testTarget(name: "SwiftletCLITests", dependencies: ["SwiftletCLI"], swiftSettings: strict),
         .testTarget(
             name: "ComponentsTests", dependencies: ["Components", "SwiftletTestKit"],
             resources: [.copy("Golden")], swiftSettings: strict),

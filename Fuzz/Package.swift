@@ -8,7 +8,7 @@ let package = Package(
     name: "SwiftletFuzz",
     dependencies: [.package(name: "Swiftlet", path: "..")],
     targets: [
-        .executableTarget(name: "FuzzOTLPProto", dependencies: [.product(name: "SwiftletCore", package: "Swiftlet")]),
-        .executableTarget(name: "FuzzOTLPJSON", dependencies: [.product(name: "SwiftletCore", package: "Swiftlet")]),
+        .executableTarget(name: "FuzzOTLPProto", dependencies: [.product(name: "SwiftletWireFormats", package: "Swiftlet")]),
+        .executableTarget(name: "FuzzOTLPJSON", dependencies: [.product(name: "SwiftletWireFormats", package: "Swiftlet")]),
     ]
 )

@@ -1,1 +1,3 @@
-print("swiftlet")
+import SwiftletCLI
+
+SwiftletCommand.main(CommandLine.arguments)

@@ -76,7 +76,7 @@ enum SampleBatches {
 
     static let specialValues: [KeyValue] = [
         KeyValue("empty", .empty), KeyValue("nan", .double(.nan)), KeyValue("inf", .double(.infinity)),
-        KeyValue("-inf", .double(-.infinity)), KeyValue("tiny", .double(5e-324)), KeyValue("third", .double(1.0 / 3)),
+        KeyValue("-inf", .double(-.infinity)), KeyValue("tiny", .double(.leastNonzeroMagnitude)), KeyValue("third", .double(1.0 / 3)),
         KeyValue("minusZero", .double(-0.0)), KeyValue("min", .int(.min)), KeyValue("bytes", .bytes([0, 1, 254, 255])),
         KeyValue("emptyString", .string("")), KeyValue("false", .bool(false)), KeyValue("zero", .int(0)),
         KeyValue("emptyArray", .array([])), KeyValue("emptyMap", .kvlist([])),
