@@ -8,7 +8,7 @@ WORKDIR /src
 COPY Package.swift ./
 COPY Sources ./Sources
 COPY Tests ./Tests
-RUN swift build -c release --static-swift-stdlib --product swiftlet \
+RUN swift build -c release --static-swift-stdlib --product swiftlet -Xlinker -no-pie \
  && install -D -m 0755 .build/release/swiftlet /out/swiftlet \
  && strip /out/swiftlet
 

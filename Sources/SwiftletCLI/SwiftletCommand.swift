@@ -45,6 +45,7 @@ public enum SwiftletCommand {
 
     static func load(_ assembly: ConfigAssembly) -> CollectorConfig {
         do { return try assembly.collectorConfig() } catch {
+            for w in error.warnings { LogSink.writeToStderr("swiftlet: warning: \(w)\n") }
             for e in error.errors.dropLast() { LogSink.writeToStderr("swiftlet: invalid configuration: \(e)\n") }
             fail(2, "invalid configuration: \(error.errors.last.map(\.description) ?? "")")
         }

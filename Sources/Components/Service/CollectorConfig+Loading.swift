@@ -11,7 +11,7 @@ extension CollectorConfig {
         } catch {
             loader.problems.append(error)
         }
-        if !loader.problems.isEmpty { throw ConfigProblems(errors: loader.problems) }
+        if !loader.problems.isEmpty { throw ConfigProblems(errors: loader.problems, warnings: loader.config.warnings) }
         return loader.config
     }
 }

@@ -44,6 +44,11 @@ public struct CollectorConfig: Sendable {
 /// Every problem found in a config, so that one `validate` run names all of them.
 public struct ConfigProblems: Error, Sendable, CustomStringConvertible {
     public var errors: [ConfigError]
-    public init(errors: [ConfigError]) { self.errors = errors }
+    /// Warnings found on the way, worth printing with the errors.
+    public var warnings: [String]
+    public init(errors: [ConfigError], warnings: [String] = []) {
+        self.errors = errors
+        self.warnings = warnings
+    }
     public var description: String { errors.map(\.description).joined(separator: "\n") }
 }

@@ -5,10 +5,8 @@ import Transport
 /// Serves `GET /metrics` on `service::telemetry::metrics::address`.
 final class MetricsServer: Component {
     private let server: HTTPServer
-    private let logger: Logger
 
     init(endpoint: String, metrics: SelfMetrics, logger: Logger) throws {
-        self.logger = logger
         server = HTTPServer(
             configuration: HTTPServer.Configuration(endpoint: try Endpoint(parsing: endpoint)),
             logger: logger, handler: Handler(metrics: metrics))
@@ -16,7 +14,6 @@ final class MetricsServer: Component {
 
     func start() throws {
         try server.start()
-        logger.info("Serving self-metrics", ["port": server.boundPort, "path": "/metrics"])
     }
 
     func shutdown() { server.shutdown(deadlineSeconds: 1) }

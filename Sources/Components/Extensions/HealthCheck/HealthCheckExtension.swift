@@ -45,10 +45,8 @@ public final class HealthCheckExtension: Component {
     }
 
     private let server: HTTPServer
-    private let logger: Logger
 
     init(_ context: ComponentContext, _ config: Config) throws {
-        logger = context.logger
         server = HTTPServer(
             configuration: HTTPServer.Configuration(endpoint: try Endpoint(parsing: config.endpoint)),
             logger: context.logger, handler: HealthHandler(config: config, status: context.status))
@@ -56,7 +54,6 @@ public final class HealthCheckExtension: Component {
 
     public func start() throws {
         try server.start()
-        logger.info("Health check server listening", ["port": server.boundPort])
     }
 
     public func shutdown() { server.shutdown(deadlineSeconds: 1) }

@@ -9,10 +9,8 @@ public final class OTLPReceiver: Component {
     }
 
     private let httpServer: HTTPServer?
-    private let logger: Logger
 
     init(_ context: ComponentContext, _ config: Config, next: any TraceConsumer) throws {
-        logger = context.logger
         httpServer = try config.http.map { http in
             let serverConfig = HTTPServer.Configuration(
                 endpoint: try Endpoint(parsing: http.endpoint),
@@ -26,10 +24,7 @@ public final class OTLPReceiver: Component {
     }
 
     public func start() throws {
-        if let httpServer {
-            try httpServer.start()
-            logger.info("Starting HTTP server", ["endpoint": "port \(httpServer.boundPort)"])
-        }
+        try httpServer?.start()
     }
 
     public func shutdown() {

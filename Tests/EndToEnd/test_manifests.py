@@ -1,0 +1,126 @@
+"""Deployment files: Kubernetes manifests, Dockerfile, README (static checks, no binary needed)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from conftest import REPO
+
+PORTS = {(4317, "TCP"), (4318, "TCP"), (9411, "TCP"), (14250, "TCP"), (14268, "TCP"),
+         (6831, "UDP"), (6832, "UDP"), (13133, "TCP"), (8888, "TCP")}
+HEALTH_PORT = 13133
+
+
+def _k8s_docs() -> list[dict]:
+    files = sorted((REPO / "config" / "kubernetes").glob("*.yaml"))
+    assert files, "no config/kubernetes/*.yaml"
+    docs = []
+    for f in files:
+        docs += [d for d in yaml.safe_load_all(f.read_text()) if d]
+    return docs
+
+
+def _one(kind: str, name: str | None = None) -> dict:
+    found = [d for d in _k8s_docs()
+             if d.get("kind") == kind and (name is None or d["metadata"]["name"] == name)]
+    assert len(found) == 1, f"expected one {kind} {name or ''}, found {len(found)}"
+    return found[0]
+
+
+def test_namespace():
+    ns = _one("Namespace")
+    assert ns["metadata"]["name"] == "otel-system"
+
+
+def test_configmap_in_namespace_with_config():
+    cm = _one("ConfigMap")
+    assert cm["metadata"].get("namespace") == "otel-system"
+    config = yaml.safe_load(cm["data"]["config.yaml"])
+    assert "traces" in config["service"]["pipelines"], config["service"]
+
+
+def test_service_ports():
+    svc = _one("Service", "otel-collector-collector")
+    assert svc["metadata"].get("namespace") == "otel-system"
+    have = {(p["port"], p.get("protocol", "TCP")) for p in svc["spec"]["ports"]}
+    assert have == PORTS, f"Service ports differ: missing {PORTS - have}, extra {have - PORTS}"
+    dep = _one("Deployment")
+    assert set(svc["spec"]["selector"].items()) <= \
+        set(dep["spec"]["template"]["metadata"]["labels"].items()), "Service selects no pod"
+
+
+def _container() -> dict:
+    dep = _one("Deployment")
+    containers = dep["spec"]["template"]["spec"]["containers"]
+    assert len(containers) == 1
+    return containers[0]
+
+
+def test_deployment_ports_probes_resources():
+    dep = _one("Deployment")
+    assert dep["metadata"].get("namespace") == "otel-system"
+    c = _container()
+    ports = {p["name"]: p for p in c.get("ports", [])}
+    have = {(p["containerPort"], p.get("protocol", "TCP")) for p in ports.values()}
+    assert have == PORTS, f"container ports differ: missing {PORTS - have}, extra {have - PORTS}"
+    for probe in ("livenessProbe", "readinessProbe"):
+        get = c[probe]["httpGet"]
+        port = get["port"]
+        if isinstance(port, str):
+            port = ports[port]["containerPort"]
+        assert port == HEALTH_PORT, f"{probe} on port {port}"
+        assert get.get("path", "/") == "/", get
+    res = c["resources"]
+    for part in ("requests", "limits"):
+        assert {"cpu", "memory"} <= set(res.get(part, {})), f"resources.{part}: {res.get(part)}"
+
+
+def test_deployment_mounts_config_and_runs_as_10001():
+    dep = _one("Deployment")
+    c = _container()
+    assert "/etc/swiftlet/config.yaml" in c.get("args", []), c.get("args")
+    mounts = {m["mountPath"]: m for m in c.get("volumeMounts", [])}
+    assert "/etc/swiftlet" in mounts, mounts
+    pod = dep["spec"]["template"]["spec"]
+    assert pod.get("securityContext", {}).get("runAsUser") == 10001
+    vol = next(v for v in pod["volumes"] if v["name"] == mounts["/etc/swiftlet"]["name"])
+    assert vol["configMap"]["name"] == _one("ConfigMap")["metadata"]["name"]
+
+
+def _dockerfile() -> str:
+    return (REPO / "Dockerfile").read_text()
+
+
+def _final_stage(text: str) -> str:
+    return re.split(r"(?im)^FROM\s", text)[-1]
+
+
+def test_dockerfile_exposes_the_ports():
+    exposed = set()
+    for line in _dockerfile().splitlines():
+        if line.strip().upper().startswith("EXPOSE"):
+            for tok in line.split()[1:]:
+                port, _, proto = tok.partition("/")
+                exposed.add((int(port), (proto or "tcp").upper()))
+    assert exposed == PORTS, f"EXPOSE differs: missing {PORTS - exposed}, extra {exposed - PORTS}"
+
+
+def test_dockerfile_user_healthcheck_and_config_path():
+    final = _final_stage(_dockerfile())
+    users = re.findall(r"(?im)^USER\s+(\S+)", final)
+    assert users and users[-1].split(":")[0] == "10001", f"USER lines: {users}"
+    assert re.search(r"(?im)^HEALTHCHECK\s", final), "no HEALTHCHECK in the final stage"
+    assert re.search(r"(?im)^HEALTHCHECK.*13133", final.replace("\\\n", " ")), "HEALTHCHECK not on 13133"
+    assert re.search(r"(?im)^COPY\s.*\s/etc/swiftlet/config\.yaml\s*$", final), "config not copied"
+    assert "/etc/swiftlet/config.yaml" in " ".join(re.findall(r"(?im)^(?:CMD|ENTRYPOINT).*", final))
+
+
+def test_readme_starts_with_make_run_and_make_test():
+    readme = REPO / "README.md"
+    if not readme.exists():
+        pytest.skip("README.md does not exist yet")
+    text = readme.read_text()
+    cmds = re.findall(r"(?m)^\s*(?:\$\s*)?(make\s+\S+)", text)
+    assert cmds[:2] == ["make run", "make test"], f"first commands in README.md: {cmds[:4]}"
