@@ -84,3 +84,8 @@ private func makeBatch(_ config: BatchProcessor.Config) -> (BatchProcessor, Sink
     try reader.finish()
     #expect(c == BatchProcessor.Config(sendBatchSize: 100, sendBatchMaxSize: 200, timeout: .seconds(2)))
 }
+
+@Test func dispatchInterval_keepsNanoseconds_andSaturatesHugeDurations() {
+    #expect(Duration.milliseconds(200).dispatchInterval == .nanoseconds(200_000_000))
+    #expect(Duration.seconds(Int64.max).dispatchInterval == .seconds(Int.max))
+}

@@ -100,8 +100,11 @@ public final class BatchProcessor: Component, TraceConsumer {
 }
 
 extension Duration {
+    /// Nanosecond precision where it fits; whole seconds (which Dispatch saturates) beyond that, so
+    /// no configured duration can overflow.
     var dispatchInterval: DispatchTimeInterval {
         let (s, attos) = components
-        return .nanoseconds(Int(s) * 1_000_000_000 + Int(attos / 1_000_000_000))
+        let (ns, overflow) = Int(clamping: s).multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .seconds(Int(clamping: s)) : .nanoseconds(ns + Int(attos / 1_000_000_000))
     }
 }
