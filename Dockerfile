@@ -5,14 +5,16 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends libnghttp2-dev zlib1g-dev libyaml-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY Package.swift ./
+COPY Package.swift Makefile ./
 COPY Sources ./Sources
 COPY Tests ./Tests
-RUN swift build -c release --static-swift-stdlib --product swiftlet -Xlinker -no-pie \
+COPY scripts ./scripts
+# `make release` is the one home of the release link flags (static Swift runtime and libstdc++).
+RUN make release \
  && install -D -m 0755 .build/release/swiftlet /out/swiftlet \
  && strip /out/swiftlet
 
-# Stage 2 holds the binary and only the shared libraries it links.
+# Stage 2 holds the binary and only the shared libraries it links (glibc's are in the base image).
 FROM debian:bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libnghttp2-14 zlib1g libyaml-0-2 \
