@@ -68,14 +68,17 @@ unit: deps
 e2e: build $(VENV)/.ready
 	SWIFTLET_BIN=$(CURDIR)/.build/debug/swiftlet $(PYTHON) -m pytest -q Tests/EndToEnd
 
-## Each decoder's libFuzzer target for FUZZ_SECONDS over a seed corpus made from the fixtures.
+## Each decoder's libFuzzer target (OTLP protobuf, OTLP/JSON, HTTP/1.1 requests) for FUZZ_SECONDS
+## over a seed corpus made from the fixtures.
 fuzz-smoke:
 	scripts/fuzz.sh FuzzOTLPProto $(FUZZ_SECONDS)
 	scripts/fuzz.sh FuzzOTLPJSON $(FUZZ_SECONDS)
+	scripts/fuzz.sh FuzzHTTPRequest $(FUZZ_SECONDS)
 
 fuzz:
 	scripts/fuzz.sh FuzzOTLPProto 600
 	scripts/fuzz.sh FuzzOTLPJSON 600
+	scripts/fuzz.sh FuzzHTTPRequest 600
 
 ## Stripped binary size, idle RSS, time from exec to a 200 from the health check.
 footprint: release

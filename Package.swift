@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "swiftlet", targets: ["Swiftlet"]),
         .library(name: "SwiftletWireFormats", targets: ["TraceModel", "WireFormats"]),
+        .library(name: "SwiftletTransport", targets: ["Transport"]),
         .library(name: "SwiftletCore", targets: ["TraceModel", "WireFormats", "Pipeline", "Config", "Transport", "Components"]),
     ],
     targets: [

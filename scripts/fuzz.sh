@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Usage: scripts/fuzz.sh FuzzOTLPProto|FuzzOTLPJSON SECONDS
-# Builds the libFuzzer harness (debug, ASan), seeds a corpus from the OTLP fixtures and fuzzes
+# Usage: scripts/fuzz.sh FuzzOTLPProto|FuzzOTLPJSON|FuzzHTTPRequest SECONDS
+# Builds the libFuzzer harness (debug, ASan), seeds a corpus from the fixtures and fuzzes
 # for SECONDS. Exits non-zero if the fuzzer finds a crash.
 set -euo pipefail
 
-target="${1:?usage: $0 FuzzOTLPProto|FuzzOTLPJSON SECONDS}"
-seconds="${2:?usage: $0 FuzzOTLPProto|FuzzOTLPJSON SECONDS}"
+target="${1:?usage: $0 FuzzOTLPProto|FuzzOTLPJSON|FuzzHTTPRequest SECONDS}"
+seconds="${2:?usage: $0 FuzzOTLPProto|FuzzOTLPJSON|FuzzHTTPRequest SECONDS}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
 swift build -c debug --package-path "$root/Fuzz" --product "$target" \
@@ -15,7 +15,10 @@ bin="$(swift build -c debug --package-path "$root/Fuzz" --show-bin-path)/$target
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/corpus" "$work/artifacts"
-cp "$root"/Tests/WireFormatsTests/Fixtures/otlp/* "$work/corpus/"
+case "$target" in
+    FuzzOTLP*) cp "$root"/Tests/WireFormatsTests/Fixtures/otlp/* "$work/corpus/" ;;
+    *) cp "$root"/Fuzz/Seeds/"$target"/* "$work/corpus/" ;;
+esac
 
 # libFuzzer exits non-zero on a crash, leak or timeout; set -e passes that on.
 "$bin" "$work/corpus" -max_total_time="$seconds" -artifact_prefix="$work/artifacts/" -print_final_stats=1 || {

@@ -1,3 +1,4 @@
+import FuzzSupport
 import WireFormats
 
 /// Decodes the input as OTLP protobuf; on success re-encodes and decodes again, which must succeed.
@@ -12,22 +13,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-/// SwiftPM links an executable whose source is not main.swift with `main` aliased to
-/// `FuzzOTLPProto_main` (`--defsym`), so libFuzzer's own `main` is never linked in and
-/// `-parse-as-library` leaves the alias dangling. This entry point does what libFuzzer's
-/// `main` does: hand argc/argv and the callback to the fuzzer driver.
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt
-
 @_cdecl("FuzzOTLPProto_main")
-public func fuzzerMain(
-    _ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
-) -> CInt {
-    var argc = argc
-    var argv = argv
-    return runFuzzerDriver(&argc, &argv, { data, size in fuzz(data, size) })
+public func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    runLibFuzzer(argc, argv) { data, size in fuzz(data, size) }
 }
