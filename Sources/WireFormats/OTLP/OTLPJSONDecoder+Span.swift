@@ -11,18 +11,10 @@ extension OTLPJSONTraceDecoder {
         var span = Span()
         try forEachMember(&reader) { (key, reader) throws(JSONDecodeError) in
             switch key {
-            case "traceId", "trace_id":
-                let id = try readHexID(&reader, field: "trace_id", facts: &facts)
-                facts.traceIDByteCount = id.count
-                span.traceID = TraceID(bytes: id) ?? .zero
-            case "spanId", "span_id":
-                let id = try readHexID(&reader, field: "span_id", facts: &facts)
-                facts.spanIDByteCount = id.count
-                span.spanID = SpanID(bytes: id) ?? .zero
+            case "traceId", "trace_id": span.traceID = try readTraceID(&reader, facts: &facts)
+            case "spanId", "span_id": span.spanID = try readSpanID(&reader, "span_id", \.spanIDByteCount, facts: &facts)
             case "parentSpanId", "parent_span_id":
-                let id = try readHexID(&reader, field: "parent_span_id", facts: &facts)
-                facts.parentSpanIDByteCount = id.count
-                span.parentSpanID = SpanID(bytes: id) ?? .zero
+                span.parentSpanID = try readSpanID(&reader, "parent_span_id", \.parentSpanIDByteCount, facts: &facts)
             case "traceState", "trace_state": span.traceState = try reader.readString()
             case "flags": span.flags = try reader.readUInt32()
             case "name": span.name = try reader.readString()
@@ -99,14 +91,8 @@ extension OTLPJSONTraceDecoder {
         var link = SpanLink()
         try forEachMember(&reader) { (key, reader) throws(JSONDecodeError) in
             switch key {
-            case "traceId", "trace_id":
-                let id = try readHexID(&reader, field: "trace_id", facts: &facts)
-                facts.traceIDByteCount = id.count
-                link.traceID = TraceID(bytes: id) ?? .zero
-            case "spanId", "span_id":
-                let id = try readHexID(&reader, field: "span_id", facts: &facts)
-                facts.spanIDByteCount = id.count
-                link.spanID = SpanID(bytes: id) ?? .zero
+            case "traceId", "trace_id": link.traceID = try readTraceID(&reader, facts: &facts)
+            case "spanId", "span_id": link.spanID = try readSpanID(&reader, "span_id", \.spanIDByteCount, facts: &facts)
             case "traceState", "trace_state": link.traceState = try reader.readString()
             case "attributes": link.attributes = try decodeAttributes(&reader, depth: 0)
             case "droppedAttributesCount", "dropped_attributes_count": link.droppedAttributesCount = try reader.readUInt32()
@@ -177,5 +163,21 @@ extension OTLPJSONTraceDecoder {
             }
         }
         return value
+    }
+
+    /// A hex id. Its length goes to the validation facts; an id of the wrong length reads as zero
+    /// here and rejects the span there.
+    private func readTraceID(_ reader: inout JSONReader, facts: inout SpanIDFacts) throws(JSONDecodeError) -> TraceID {
+        let id = try readHexID(&reader, field: "trace_id", facts: &facts)
+        facts.traceIDByteCount = id.count
+        return TraceID(bytes: id) ?? .zero
+    }
+
+    private func readSpanID(
+        _ reader: inout JSONReader, _ field: String, _ byteCount: WritableKeyPath<SpanIDFacts, Int>, facts: inout SpanIDFacts
+    ) throws(JSONDecodeError) -> SpanID {
+        let id = try readHexID(&reader, field: field, facts: &facts)
+        facts[keyPath: byteCount] = id.count
+        return SpanID(bytes: id) ?? .zero
     }
 }

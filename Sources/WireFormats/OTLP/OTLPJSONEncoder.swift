@@ -58,12 +58,7 @@ enum OTLPJSONWrites {
         attributes(value.resource.attributes, &w)
         uint32("droppedAttributesCount", value.resource.droppedAttributesCount, &w)
         w.endObject()
-        if !value.scopeSpans.isEmpty {
-            w.key("scopeSpans")
-            w.beginArray()
-            for scopeSpans in value.scopeSpans { Self.scopeSpans(scopeSpans, &w) }
-            w.endArray()
-        }
+        array("scopeSpans", value.scopeSpans, &w, Self.scopeSpans)
         string("schemaUrl", value.schemaURL, &w)
         w.endObject()
     }
@@ -77,12 +72,7 @@ enum OTLPJSONWrites {
         attributes(value.scope.attributes, &w)
         uint32("droppedAttributesCount", value.scope.droppedAttributesCount, &w)
         w.endObject()
-        if !value.spans.isEmpty {
-            w.key("spans")
-            w.beginArray()
-            for span in value.spans { Self.span(span, &w) }
-            w.endArray()
-        }
+        array("spans", value.spans, &w, Self.span)
         string("schemaUrl", value.schemaURL, &w)
         w.endObject()
     }
@@ -106,19 +96,9 @@ enum OTLPJSONWrites {
         uint64("endTimeUnixNano", value.endTimeUnixNano, &w)
         attributes(value.attributes, &w)
         uint32("droppedAttributesCount", value.droppedAttributesCount, &w)
-        if !value.events.isEmpty {
-            w.key("events")
-            w.beginArray()
-            for event in value.events { Self.event(event, &w) }
-            w.endArray()
-        }
+        array("events", value.events, &w, Self.event)
         uint32("droppedEventsCount", value.droppedEventsCount, &w)
-        if !value.links.isEmpty {
-            w.key("links")
-            w.beginArray()
-            for link in value.links { Self.link(link, &w) }
-            w.endArray()
-        }
+        array("links", value.links, &w, Self.link)
         uint32("droppedLinksCount", value.droppedLinksCount, &w)
         if value.status != Status() { status(value.status, &w) }
         w.endObject()
@@ -162,6 +142,15 @@ enum OTLPJSONWrites {
         guard !values.isEmpty else { return }
         w.key("attributes")
         keyValueArray(values, &w)
+    }
+
+    /// `"key":[…]`, left out when there are no items (proto3 JSON omits empty repeated fields).
+    static func array<T>(_ key: StaticString, _ items: [T], _ w: inout JSONWriter, _ write: (T, inout JSONWriter) -> Void) {
+        guard !items.isEmpty else { return }
+        w.key(key)
+        w.beginArray()
+        for item in items { write(item, &w) }
+        w.endArray()
     }
 
     static func keyValueArray(_ values: [KeyValue], _ w: inout JSONWriter) {

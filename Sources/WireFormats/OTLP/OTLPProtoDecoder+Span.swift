@@ -5,25 +5,10 @@ extension OTLPProtoTraceDecoder {
         while !reader.isAtEnd {
             let tag = try reader.readTag()
             switch tag.field {
-            case 1:
-                try inField("trace_id") { () throws(ProtoDecodeError) in
-                    let id = try reader.message(tag).unreadBytes
-                    facts.traceIDByteCount = id.count
-                    span.traceID = TraceID(bytes: id) ?? .zero
-                }
-            case 2:
-                try inField("span_id") { () throws(ProtoDecodeError) in
-                    let id = try reader.message(tag).unreadBytes
-                    facts.spanIDByteCount = id.count
-                    span.spanID = SpanID(bytes: id) ?? .zero
-                }
+            case 1: span.traceID = try traceID(&reader, tag, byteCount: &facts.traceIDByteCount)
+            case 2: span.spanID = try spanID("span_id", &reader, tag, byteCount: &facts.spanIDByteCount)
             case 3: span.traceState = try inField("trace_state") { () throws(ProtoDecodeError) in try reader.string(tag) }
-            case 4:
-                try inField("parent_span_id") { () throws(ProtoDecodeError) in
-                    let id = try reader.message(tag).unreadBytes
-                    facts.parentSpanIDByteCount = id.count
-                    span.parentSpanID = SpanID(bytes: id) ?? .zero
-                }
+            case 4: span.parentSpanID = try spanID("parent_span_id", &reader, tag, byteCount: &facts.parentSpanIDByteCount)
             case 5: span.name = try inField("name") { () throws(ProtoDecodeError) in try reader.string(tag) }
             case 6: span.kind = SpanKind(rawValue: try inField("kind") { () throws(ProtoDecodeError) in try reader.int32(tag) })
             case 7: span.startTimeUnixNano = try inField("start_time_unix_nano") { () throws(ProtoDecodeError) in try reader.fixed64(tag) }
@@ -84,18 +69,8 @@ extension OTLPProtoTraceDecoder {
         while !reader.isAtEnd {
             let tag = try reader.readTag()
             switch tag.field {
-            case 1:
-                try inField("trace_id") { () throws(ProtoDecodeError) in
-                    let id = try reader.message(tag).unreadBytes
-                    facts.traceIDByteCount = id.count
-                    link.traceID = TraceID(bytes: id) ?? .zero
-                }
-            case 2:
-                try inField("span_id") { () throws(ProtoDecodeError) in
-                    let id = try reader.message(tag).unreadBytes
-                    facts.spanIDByteCount = id.count
-                    link.spanID = SpanID(bytes: id) ?? .zero
-                }
+            case 1: link.traceID = try traceID(&reader, tag, byteCount: &facts.traceIDByteCount)
+            case 2: link.spanID = try spanID("span_id", &reader, tag, byteCount: &facts.spanIDByteCount)
             case 3: link.traceState = try inField("trace_state") { () throws(ProtoDecodeError) in try reader.string(tag) }
             case 4: try decodeAttribute(&reader, tag, into: &link.attributes, name: "attributes")
             case 5:
@@ -114,6 +89,24 @@ extension OTLPProtoTraceDecoder {
             case 3: status.code = StatusCode(rawValue: try inField("code") { () throws(ProtoDecodeError) in try reader.int32(tag) })
             default: try reader.skip(wireType: tag.wireType)  // includes the retired deprecated_code (1)
             }
+        }
+    }
+
+    /// An id field. Its length goes to the validation facts; an id of the wrong length reads as zero
+    /// here and rejects the span there.
+    private func traceID(_ reader: inout ProtoReader, _ tag: (field: UInt32, wireType: UInt8, start: Int), byteCount: inout Int) throws(ProtoDecodeError) -> TraceID {
+        try inField("trace_id") { () throws(ProtoDecodeError) in
+            let id = try reader.message(tag).unreadBytes
+            byteCount = id.count
+            return TraceID(bytes: id) ?? .zero
+        }
+    }
+
+    private func spanID(_ name: String, _ reader: inout ProtoReader, _ tag: (field: UInt32, wireType: UInt8, start: Int), byteCount: inout Int) throws(ProtoDecodeError) -> SpanID {
+        try inField(name) { () throws(ProtoDecodeError) in
+            let id = try reader.message(tag).unreadBytes
+            byteCount = id.count
+            return SpanID(bytes: id) ?? .zero
         }
     }
 }
