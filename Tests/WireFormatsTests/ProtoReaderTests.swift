@@ -49,3 +49,13 @@ private func readVarint(_ bytes: [UInt8]) throws(ProtoDecodeError) -> UInt64 {
         #expect(ProtoSize.varint(value) == ProtoBytes.varint(value).count)
     }
 }
+
+@Test func utf8Text_acceptsASCIIAndValidUTF8_andRejectsInvalid() {
+    func string(_ bytes: [UInt8]) -> String? { bytes.withUnsafeBufferPointer(UTF8Text.string) }
+    #expect(string(Array("plain ascii, longer than eight bytes".utf8)) == "plain ascii, longer than eight bytes")
+    #expect(string(Array("grüße 日本".utf8)) == "grüße 日本")
+    #expect(string([]) == "")
+    #expect(string([0x61, 0x62, 0xC3]) == nil)            // truncated two-byte sequence
+    #expect(string(Array("abcdefgh".utf8) + [0xFF]) == nil)  // invalid byte after an ASCII word
+    #expect(string([0xED, 0xA0, 0x80]) == nil)            // a UTF-16 surrogate encoded in UTF-8
+}

@@ -9,7 +9,7 @@ extension JSONReader {
             if c == UInt8(ascii: "\"") {
                 let text = UnsafeBufferPointer(start: (base + start).assumingMemoryBound(to: UInt8.self), count: position - start)
                 position &+= 1
-                guard let string = String(validating: text, as: UTF8.self) else { throw JSONDecodeError(.invalidUTF8, at: start) }
+                guard let string = UTF8Text.string(text) else { throw JSONDecodeError(.invalidUTF8, at: start) }
                 return string
             }
             if c == UInt8(ascii: "\\") { return try readEscapedString(from: start) }
@@ -26,7 +26,7 @@ extension JSONReader {
             position &+= 1
             switch c {
             case UInt8(ascii: "\""):
-                guard let string = String(validating: utf8, as: UTF8.self) else { throw JSONDecodeError(.invalidUTF8, at: start) }
+                guard let string = utf8.withUnsafeBufferPointer(UTF8Text.string) else { throw JSONDecodeError(.invalidUTF8, at: start) }
                 return string
             case UInt8(ascii: "\\"): try appendEscape(to: &utf8)
             case 0..<0x20: throw JSONDecodeError(.controlCharacterInString, at: position - 1)

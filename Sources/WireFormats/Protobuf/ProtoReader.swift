@@ -104,7 +104,7 @@ struct ProtoReader {
         let payload = try readLengthDelimited()
         if payload.remaining == 0 { return "" }
         let utf8 = payload.unreadBytes.assumingMemoryBound(to: UInt8.self)
-        guard let string = String(validating: utf8, as: UTF8.self) else {
+        guard let string = UTF8Text.string(utf8) else {
             throw ProtoDecodeError(.invalidUTF8, at: payload.position)
         }
         return string
