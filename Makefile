@@ -84,8 +84,21 @@ fuzz:
 footprint: release
 	python3 scripts/footprint.py .build/release/swiftlet 10
 
-## Benchmarks are figures, never tests: run them side by side with peers on the same machine.
-bench: footprint
+BENCH_VENV := .venv-bench
+ROTEL_VERSION := 0.0.1a10
+
+$(BENCH_VENV)/.ready: Makefile
+	python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q --disable-pip-version-check rotel==$(ROTEL_VERSION)
+	touch $@
+
+## Benchmarks are figures, never tests: the footprint, then OTLP/HTTP ingest side by side with
+## rotel (a Rust collector from PyPI) on this machine. Needs h2load (Debian nghttp2-client).
+bench: footprint $(BENCH_VENV)/.ready
+	@command -v h2load >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client; \
+	  else echo "h2load is missing. Run:  sudo apt-get install -y nghttp2-client"; exit 1; fi; }
+	python3 scripts/ingest-bench.py .build/release/swiftlet "$$(find $(BENCH_VENV) -name rotel-agent -type f | head -n 1)"
 
 clean:
 	rm -rf .build $(VENV) Fuzz/.build
