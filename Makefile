@@ -85,7 +85,7 @@ footprint: release
 	python3 scripts/footprint.py .build/release/swiftlet 10
 
 BENCH_VENV := .venv-bench
-ROTEL_VERSION := 0.0.1a10
+ROTEL_VERSION := 0.0.1a15
 
 $(BENCH_VENV)/.ready: Makefile
 	python3 -m venv $(BENCH_VENV)
