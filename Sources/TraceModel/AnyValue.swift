@@ -1,5 +1,6 @@
-/// An OTLP `AnyValue`: one of the attribute value kinds, or empty (no member set).
-public indirect enum AnyValue: Sendable {
+/// An OTLP `AnyValue`: one of the attribute value kinds, or empty (no member set). Not `indirect`:
+/// the nested kinds already live in arrays, and boxing every value would cost an allocation each.
+public enum AnyValue: Sendable {
     case empty
     case string(String)
     case bool(Bool)

@@ -2,6 +2,7 @@
 import Config
 import Dispatch
 import Foundation
+import Synchronization
 import Pipeline
 import SwiftletTestKit
 import Testing
@@ -88,4 +89,36 @@ private func makeBatch(_ config: BatchProcessor.Config) -> (BatchProcessor, Sink
 @Test func dispatchInterval_keepsNanoseconds_andSaturatesHugeDurations() {
     #expect(Duration.milliseconds(200).dispatchInterval == .nanoseconds(200_000_000))
     #expect(Duration.seconds(Int64.max).dispatchInterval == .seconds(Int.max))
+}
+
+/// Lets a test hold every send until it says so.
+final class GatedSink: TraceConsumer, Sendable {
+    let sink = SinkConsumer()
+    private let gate = DispatchSemaphore(value: 0)
+    func consume(_ batch: TraceBatch) throws(ConsumerError) {
+        gate.wait()
+        try sink.consume(batch)
+    }
+    func open(_ sends: Int) { for _ in 0..<sends { gate.signal() } }
+}
+
+@Test func batch_blocksTheSender_whenBatchesPileUpBehindASlowExporter() {
+    let gated = GatedSink()
+    let batch = BatchProcessor(context("batch", .processor), .init(sendBatchSize: 1, timeout: .seconds(60)), next: gated)
+    let returned = Atomic<Int>(0)
+    let sender = DispatchGroup()
+    DispatchQueue.global().async(group: sender) {
+        for i in 0..<6 {
+            try? batch.consume(sampleBatch(spans: 1, firstID: UInt64(i + 1)))
+            returned.add(1, ordering: .relaxed)
+        }
+    }
+    // Two batches may be with the exporter (one held in it, one queued); the third consume blocks.
+    #expect(eventually(seconds: 2) { returned.load(ordering: .relaxed) == 2 })
+    Thread.sleep(forTimeInterval: 0.2)
+    #expect(returned.load(ordering: .relaxed) == 2)
+    gated.open(6)
+    #expect(sender.wait(timeout: .now() + 5) == .success)
+    batch.shutdown()
+    #expect(spanIDs(gated.sink.batches).sorted() == Array(1...6))
 }

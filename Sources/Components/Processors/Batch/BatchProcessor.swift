@@ -5,7 +5,9 @@ import Synchronization
 import TraceModel
 
 /// `batch` processor: gathers spans until `send_batch_size` is reached or `timeout` passes, then
-/// sends them on its own queue. `consume` returns as soon as the spans are held.
+/// sends them on its own queue. `consume` returns as soon as the spans are held, unless
+/// `maxWaitingBatches` batches are already queued or being sent: then it blocks until one is sent,
+/// which pushes back on the sender as the upstream processor's full channel does.
 public final class BatchProcessor: Component, TraceConsumer {
     public static let factory = ComponentFactory.processor("batch", .beta, parse: Config.parse) { ctx, config, next in
         BatchProcessor(ctx, config, next: next)
@@ -23,9 +25,14 @@ public final class BatchProcessor: Component, TraceConsumer {
     private let config: Config
     private let next: any TraceConsumer
     private let logger: Logger
-    /// Sends happen here, one at a time and in order.
+    /// Sends happen here, one at a time.
     private let sendQueue = DispatchQueue(label: "swiftlet.batch")
     private let state = Mutex(State())
+    static let maxWaitingBatches = 2
+    /// One permit per batch queued on, or being sent from, `sendQueue`.
+    private let sendSlots = DispatchSemaphore(value: BatchProcessor.maxWaitingBatches)
+    /// `consume` calls that took batches and are handing them to `sendQueue`; `shutdown` waits for them.
+    private let handovers = DispatchGroup()
 
     init(_ context: ComponentContext, _ config: Config, next: any TraceConsumer) {
         self.config = config
@@ -38,18 +45,30 @@ public final class BatchProcessor: Component, TraceConsumer {
     public func consume(_ batch: TraceBatch) throws(ConsumerError) {
         let spans = batch.spanCount
         guard spans > 0 else { return }
-        // Sends are queued while the lock is held, so none can slip in after `shutdown` flushed.
-        try state.withLock { s throws(ConsumerError) in
+        let due: [TraceBatch] = try state.withLock { s throws(ConsumerError) in
             guard !s.stopped else { throw ConsumerError.retryable("the batch processor is shutting down") }
             s.pending.append(contentsOf: batch)
             s.pendingSpans += spans
+            var due: [TraceBatch] = []
             if config.timeout == .zero || s.pendingSpans >= config.sendBatchSize {
-                for b in takeBatches(&s, all: config.timeout == .zero) { sendQueue.async { self.send(b) } }
+                due = takeBatches(&s, all: config.timeout == .zero)
             }
             if s.pendingSpans > 0 && !s.timerArmed {
                 s.timerArmed = true
                 let generation = s.generation
                 sendQueue.asyncAfter(deadline: .now() + config.timeout.dispatchInterval) { self.timerFired(generation) }
+            }
+            // Entered under the lock, so a `shutdown` that stops us afterwards waits for these sends.
+            if !due.isEmpty { handovers.enter() }
+            return due
+        }
+        guard !due.isEmpty else { return }
+        defer { handovers.leave() }
+        for b in due {
+            sendSlots.wait()
+            sendQueue.async {
+                self.send(b)
+                self.sendSlots.signal()
             }
         }
     }
@@ -93,6 +112,7 @@ public final class BatchProcessor: Component, TraceConsumer {
             s.stopped = true
             return takeBatches(&s, all: true)
         }
+        handovers.wait()
         sendQueue.sync {
             for b in rest { send(b) }
         }
