@@ -79,10 +79,7 @@ enum OTLPJSONWrites {
 
     static func span(_ value: Span, _ w: inout JSONWriter) {
         w.beginObject()
-        if !value.traceID.isZero {
-            w.key("traceId")
-            w.quotedASCII(Array(value.traceID.hex.utf8))
-        }
+        traceID(value.traceID, &w)
         spanID("spanId", value.spanID, &w)
         string("traceState", value.traceState, &w)
         spanID("parentSpanId", value.parentSpanID, &w)
@@ -115,10 +112,7 @@ enum OTLPJSONWrites {
 
     static func link(_ value: SpanLink, _ w: inout JSONWriter) {
         w.beginObject()
-        if !value.traceID.isZero {
-            w.key("traceId")
-            w.quotedASCII(Array(value.traceID.hex.utf8))
-        }
+        traceID(value.traceID, &w)
         spanID("spanId", value.spanID, &w)
         string("traceState", value.traceState, &w)
         attributes(value.attributes, &w)
@@ -201,6 +195,12 @@ enum OTLPJSONWrites {
             w.endObject()
         }
         w.endObject()
+    }
+
+    private static func traceID(_ id: TraceID, _ w: inout JSONWriter) {
+        guard !id.isZero else { return }
+        w.key("traceId")
+        w.quotedASCII(Array(id.hex.utf8))
     }
 
     private static func spanID(_ key: StaticString, _ id: SpanID, _ w: inout JSONWriter) {
