@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 SWIFT ?= swift
-DEB_PACKAGES := libnghttp2-dev zlib1g-dev libyaml-dev
+DEB_PACKAGES := libnghttp2-dev zlib1g-dev libyaml-dev libzstd-dev
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 PY_PACKAGES := pytest==8.3.4 pyyaml opentelemetry-sdk==1.29.0 opentelemetry-exporter-otlp-proto-http==1.29.0 opentelemetry-proto==1.29.0

@@ -5,15 +5,15 @@
     /// byte picks the Content-Encoding the bodies are inflated with.
     public static func run(_ input: UnsafeRawBufferPointer) {
         guard let selector = input.first else { return }
-        let formats: [Decompression.Format] = [.gzip, .zlib, .rawDeflate]
+        let codings: [ContentCoding] = [.gzip, .deflate, .zstd]
         var rest = UnsafeRawBufferPointer(rebasing: input.dropFirst())
-        while let used = decodeOne(rest, format: formats[Int(selector) % formats.count]), used > 0 {
+        while let used = decodeOne(rest, coding: codings[Int(selector) % codings.count]), used > 0 {
             rest = UnsafeRawBufferPointer(rebasing: rest[used...])
         }
     }
 
     /// One request: head, analysis, body; returns the bytes used, or nil when it stops.
-    private static func decodeOne(_ bytes: UnsafeRawBufferPointer, format: Decompression.Format) -> Int? {
+    private static func decodeOne(_ bytes: UnsafeRawBufferPointer, coding: ContentCoding) -> Int? {
         let start = HTTPParser.leadingEmptyLines(bytes)
         guard let end = HTTPParser.headLength(bytes, from: start) else { return nil }
         guard var head = try? HTTPParser.parseHead(UnsafeRawBufferPointer(rebasing: bytes[start..<end])),
@@ -22,7 +22,7 @@
         var reader = BodyReader(framing: head.framing, limit: 1 << 20, maxTrailerBytes: 1 << 16)
         guard let used = try? reader.consume(UnsafeRawBufferPointer(rebasing: bytes[end...])), reader.isComplete else { return nil }
         let body = reader.takeBody()
-        if head.contentCoding != nil { _ = try? Decompression.inflate(body, format: format, limit: 1 << 20) }
+        if head.contentCoding != nil { _ = try? coding.decode(body, limit: 1 << 20) }
         _ = head.request(body: body, remoteAddress: "")
         return end + used
     }

@@ -26,7 +26,7 @@ enum HTTPParseError: Error, Equatable {
         case .headerTooLarge: "request header fields too large"
         case .bodyTooLarge: "request body too large"
         case let .unsupportedTransferEncoding(coding): "unsupported Transfer-Encoding \"\(coding)\""
-        case let .unsupportedContentEncoding(coding): "unsupported Content-Encoding \"\(coding)\""
+        case let .unsupportedContentEncoding(coding): "unsupported Content-Encoding: \(ContentCodingError(coding: coding))"
         case let .badCompressedBody(reason): "invalid compressed body: \(reason)"
         case let .unsupportedVersion(version): "unsupported HTTP version \"\(version)\""
         case let .expectationFailed(value): "unsupported expectation \"\(value)\""
@@ -37,12 +37,6 @@ enum HTTPParseError: Error, Equatable {
 enum BodyFraming: Equatable {
     case length(Int)
     case chunked
-}
-
-enum ContentCoding: Equatable {
-    case gzip
-    /// zlib-wrapped per RFC 9110 §8.4.1.2; raw deflate is accepted too, as browsers and Go clients once sent it.
-    case deflate
 }
 
 /// A parsed request head plus the framing decisions derived from it.
@@ -186,7 +180,7 @@ enum HTTPParser {
             // A server MUST ignore 100-continue in an HTTP/1.0 request.
             head.expectContinue = head.minorVersion >= 1
         }
-        if decompression { head.contentCoding = try contentCoding(head.headers) }
+        if decompression { head.contentCoding = try ContentCoding.of(head.headers) }
     }
 
     private static func framing(_ head: RequestHead) throws(HTTPParseError) -> BodyFraming {
@@ -217,16 +211,6 @@ enum HTTPParser {
         return .length(length)
     }
 
-    private static func contentCoding(_ headers: HTTPHeaders) throws(HTTPParseError) -> ContentCoding? {
-        let codings = headers.tokens("content-encoding").filter { $0 != "identity" }
-        guard let coding = codings.first else { return nil }
-        guard codings.count == 1 else { throw .unsupportedContentEncoding(codings.joined(separator: ", ")) }
-        switch coding {
-        case "gzip", "x-gzip": return .gzip
-        case "deflate": return .deflate
-        default: throw .unsupportedContentEncoding(coding)
-        }
-    }
 }
 
 @inline(__always) func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
@@ -240,5 +224,25 @@ enum HTTPParser {
          UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
         return true
     default: return false
+    }
+}
+
+extension ContentCoding {
+    /// Inflates a request body; failures become the status the server answers (413 or 400).
+    func decodeBody(_ body: [UInt8], limit: Int) throws(HTTPParseError) -> [UInt8] {
+        do { return try decode(body, limit: limit) } catch {
+            switch error {
+            case .tooLarge: throw .bodyTooLarge
+            case let .malformed(reason): throw .badCompressedBody(reason)
+            }
+        }
+    }
+
+    /// The single coding named by a `Content-Encoding` field, nil for none or identity.
+    static func of(_ headers: HTTPHeaders) throws(HTTPParseError) -> ContentCoding? {
+        let codings = headers.tokens("content-encoding").filter { $0 != "identity" }
+        guard let coding = codings.first else { return nil }
+        guard codings.count == 1 else { throw .unsupportedContentEncoding(codings.joined(separator: ", ")) }
+        do { return try ContentCoding(token: coding) } catch { throw .unsupportedContentEncoding(error.coding) }
     }
 }

@@ -6,6 +6,11 @@ import Musl
 import Diagnostics
 import Synchronization
 
+/// Which protocol a listener speaks. gRPC ports speak HTTP/2 with prior knowledge (h2c, RFC 9113 §3.3).
+public enum HTTPVersion: Sendable {
+    case http1, http2
+}
+
 public final class HTTPServer: Sendable {
     public struct Configuration: Sendable {
         public var endpoint: Endpoint
@@ -16,12 +21,18 @@ public final class HTTPServer: Sendable {
         /// Seconds a keep-alive connection may sit idle (also bounds a stalled body or write).
         public var idleTimeout: Double
         public var maxConnections: Int
-        /// Inflate gzip/deflate request bodies; when false they reach the handler as sent.
+        /// Inflate gzip/deflate/zstd request bodies; when false they reach the handler as sent.
         public var decompression: Bool
+        /// The protocol spoken on every connection of this listener.
+        public var httpVersion: HTTPVersion
+        /// HTTP/2 only: streams a client may have open at once.
+        public var maxConcurrentStreams: Int
 
         public init(endpoint: Endpoint, maxRequestBodySize: Int = 20 * 1024 * 1024, maxHeaderBytes: Int = 1 << 20,
                     headerReadTimeout: Double = 60, idleTimeout: Double = 60, maxConnections: Int = 4096,
-                    decompression: Bool = true) {
+                    decompression: Bool = true, httpVersion: HTTPVersion = .http1, maxConcurrentStreams: Int = 250) {
+            self.httpVersion = httpVersion
+            self.maxConcurrentStreams = maxConcurrentStreams
             self.endpoint = endpoint
             self.maxRequestBodySize = maxRequestBodySize
             self.maxHeaderBytes = maxHeaderBytes
@@ -60,7 +71,7 @@ public final class HTTPServer: Sendable {
     public func shutdown(deadlineSeconds: Double = 5) {
         context.shuttingDown.store(true, ordering: .sequentiallyConsistent)
         listener.withLock { $0.take() }?.stop()
-        for connection in context.snapshot() { connection.beginShutdown() }
+        for connection in context.snapshot() { connection.requestShutdown() }
         let deadline = WallClock.monotonicNano() + UInt64(max(0, deadlineSeconds) * 1e9)
         guard !context.waitUntilEmpty(until: deadline) else { return }
         context.logger.warn("shutdown deadline passed, closing connections", ["open": context.count])
@@ -75,7 +86,7 @@ final class ServerContext: Sendable {
     let logger: Logger
     let handler: any HTTPHandler
     let shuttingDown = Atomic<Bool>(false)
-    private let connections = Mutex<[UInt64: HTTPConnection]>([:])
+    private let connections = Mutex<[UInt64: Connection]>([:])
     private let nextID = Atomic<UInt64>(0)
     private let lastLimitWarning = Atomic<UInt64>(0)
     private let refusedSinceWarning = Atomic<Int>(0)
@@ -101,16 +112,20 @@ final class ServerContext: Sendable {
             return
         }
         let id = nextID.add(1, ordering: .relaxed).newValue
-        let connection = HTTPConnection(id: id, fd: fd, remoteAddress: remote, context: self)
+        let connection = Connection(id: id, fd: fd, remoteAddress: remote, logger: logger) { [self] in remove($0) }
+        switch configuration.httpVersion {
+        case .http1: connection.handler = HTTP1ServerProtocol(context: self)
+        case .http2: connection.handler = HTTP2ServerProtocol(context: self)
+        }
         connections.withLock { $0[id] = connection }
         connection.start()
     }
 
-    func remove(_ connection: HTTPConnection) {
+    func remove(_ connection: Connection) {
         _ = connections.withLock { $0.removeValue(forKey: connection.id) }
     }
 
-    func snapshot() -> [HTTPConnection] {
+    func snapshot() -> [Connection] {
         connections.withLock { Array($0.values) }
     }
 

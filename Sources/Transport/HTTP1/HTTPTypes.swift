@@ -121,11 +121,14 @@ public struct HTTPResponse: Sendable {
     /// Content-Length and Connection are set by the server; other framing headers are dropped.
     public var headers: [(String, String)]
     public var body: [UInt8]
+    /// Sent after the body on HTTP/2 (gRPC's status); HTTP/1.1 answers do not carry them.
+    public var trailers: [(String, String)]
 
-    public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = []) {
+    public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = [], trailers: [(String, String)] = []) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.trailers = trailers
     }
 
     /// A `text/plain; charset=utf-8` response.
@@ -135,7 +138,8 @@ public struct HTTPResponse: Sendable {
 }
 
 public protocol HTTPHandler: Sendable {
-    /// Called synchronously on the connection's queue, once per complete request.
+    /// Called once per complete request: on the connection's queue for HTTP/1.1 (answers go out in
+    /// request order), on the shared pool for HTTP/2 (streams are independent). Must never wait.
     func handle(_ request: HTTPRequest) -> HTTPResponse
     /// The answer to an error the server detected itself (400, 413, 431, ...). `request` has the head
     /// (method, path, headers) but an empty body, or is nil when the head could not be parsed.

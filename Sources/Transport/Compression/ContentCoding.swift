@@ -1,0 +1,61 @@
+/// A compression applied to a whole body (HTTP `Content-Encoding`) or to one gRPC message
+/// (`grpc-encoding`). snappy and lz4 are recognised so they can be refused by name.
+public enum ContentCoding: String, Equatable, Sendable {
+    case gzip
+    /// zlib-wrapped per RFC 9110 §8.4.1.2; raw deflate is accepted too, as browsers and Go clients once sent it.
+    case deflate
+    case zstd
+
+    /// The coding a header token names; nil for `identity`; throws for a coding not supported.
+    public init?(token: String) throws(ContentCodingError) {
+        switch token.lowercased() {
+        case "", "identity": return nil
+        case "gzip", "x-gzip": self = .gzip
+        case "deflate", "zlib": self = .deflate
+        case "zstd": self = .zstd
+        case let other: throw ContentCodingError(coding: other)
+        }
+    }
+
+    public var token: String { rawValue }
+
+    /// Inflates `body`, refusing output above `limit` bytes.
+    public func decode(_ body: UnsafeRawBufferPointer, limit: Int) throws(DecompressionError) -> [UInt8] {
+        switch self {
+        case .gzip:
+            return try Decompression.inflate(body, format: .gzip, limit: limit)
+        case .deflate:
+            let format: Decompression.Format = Decompression.hasZlibHeader(body) ? .zlib : .rawDeflate
+            return try Decompression.inflate(body, format: format, limit: limit)
+        case .zstd:
+            return try Decompression.inflateZstd(body, limit: limit)
+        }
+    }
+
+    public func decode(_ body: [UInt8], limit: Int) throws(DecompressionError) -> [UInt8] {
+        let result = body.withUnsafeBytes { raw in
+            Result { () throws(DecompressionError) in try decode(raw, limit: limit) }
+        }
+        return try result.get()
+    }
+
+    public func encode(_ body: [UInt8]) -> [UInt8] {
+        switch self {
+        case .gzip: Decompression.compress(body, format: .gzip)
+        case .deflate: Decompression.compress(body, format: .zlib)
+        case .zstd: body.withUnsafeBytes { Decompression.compressZstd($0) }
+        }
+    }
+}
+
+public struct ContentCodingError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let coding: String
+    public var description: String {
+        switch coding {
+        case "snappy", "x-snappy-framed", "lz4":
+            "compression \"\(coding)\" is not supported by Swiftlet yet; use gzip or zstd"
+        default:
+            "unsupported compression \"\(coding)\"; supported: gzip, deflate, zstd"
+        }
+    }
+}

@@ -1,0 +1,217 @@
+import Diagnostics
+
+/// HTTP/1.1 server side of one `Connection`: parses requests, calls the handler and writes answers
+/// in request order (keep-alive, pipelining, chunked bodies, 100-continue, decompression, timeouts).
+final class HTTP1ServerProtocol: ConnectionProtocol {
+    private enum Phase {
+        /// Waiting for (the rest of) a request head.
+        case head
+        /// Reading the body of `request`.
+        case body
+        /// The last answer is queued; no more requests are read.
+        case closing
+    }
+
+    private let context: ServerContext
+    private var configuration: HTTPServer.Configuration { context.configuration }
+
+    // All state below is guarded by the connection's queue.
+    private var phase = Phase.head
+    /// Where the scan for the end of the head resumes.
+    private var headScanFrom = 0
+    /// When the first byte of the current head arrived (monotonic ns).
+    private var headStartedAt: UInt64?
+    /// The head whose body is being read.
+    private var request: RequestHead?
+    private var bodyReader: BodyReader?
+
+    /// Unsent output above which reading (and answering pipelined requests) pauses.
+    private static let outputHighWater = 256 * 1024
+
+    init(context: ServerContext) {
+        self.context = context
+    }
+
+    func connectionStarted(_ c: Connection) {
+        // As Go's ReadHeaderTimeout: a new connection must deliver its first head in time.
+        c.setDeadline(c.now() + configuration.headerReadTimeout.nanoseconds)
+    }
+
+    func connectionReceived(_ c: Connection) { process(c) }
+
+    func connectionDrained(_ c: Connection) {
+        if case .head = phase, c.inbound.isEmpty, context.isShuttingDown { return c.close() }
+        if phase != .closing { process(c) }
+    }
+
+    func connectionPeerClosed(_ c: Connection) {
+        switch phase {
+        case .body:
+            c.close()
+        case .head:
+            if c.pendingOutput == 0 { c.close() } else { c.closeWhenFlushed() }
+        case .closing:
+            break
+        }
+    }
+
+    func connectionTimedOut(_ c: Connection) -> Bool { true }
+
+    func connectionShutdownRequested(_ c: Connection) {
+        if case .head = phase, c.inbound.isEmpty, c.pendingOutput == 0 { c.close() }
+    }
+
+    func connectionClosed(_ c: Connection) {}
+
+    func wantsToRead(_ c: Connection) -> Bool {
+        phase != .closing && c.pendingOutput <= Self.outputHighWater
+    }
+
+    // MARK: Parsing
+
+    /// Handles every complete request in the buffer, in order, until output backs up.
+    private func process(_ c: Connection) {
+        while !c.isClosed, c.pendingOutput <= Self.outputHighWater {
+            switch phase {
+            case .head:
+                guard readHead(c) else { return c.refreshReadInterest() }
+            case .body:
+                guard readBody(c) else { return c.refreshReadInterest() }
+            case .closing:
+                return c.refreshReadInterest()
+            }
+        }
+        c.refreshReadInterest()
+    }
+
+    /// Returns whether processing can go on.
+    private func readHead(_ c: Connection) -> Bool {
+        let inbound = c.inbound
+        if inbound.isEmpty {
+            if context.isShuttingDown, c.pendingOutput == 0 { c.close() }
+            c.setDeadline(c.now() + configuration.idleTimeout.nanoseconds)
+            return false
+        }
+        let skipped = HTTPParser.leadingEmptyLines(inbound.readable)
+        if skipped > 0 {
+            inbound.consume(skipped)
+            return true
+        }
+        let buffer = inbound.readable
+        guard let length = HTTPParser.headLength(buffer, from: headScanFrom) else {
+            guard buffer.count <= configuration.maxHeaderBytes else {
+                fail(c, .headerTooLarge, head: nil)
+                return false
+            }
+            headScanFrom = HTTPParser.resumePoint(buffer.count)
+            let started = headStartedAt ?? c.now()
+            headStartedAt = started
+            c.setDeadline(started + configuration.headerReadTimeout.nanoseconds)
+            return false
+        }
+        headScanFrom = 0
+        headStartedAt = nil
+        guard length <= configuration.maxHeaderBytes else {
+            fail(c, .headerTooLarge, head: nil)
+            return false
+        }
+        return startRequest(c, UnsafeRawBufferPointer(rebasing: buffer[0..<length]))
+    }
+
+    private func startRequest(_ c: Connection, _ headBytes: UnsafeRawBufferPointer) -> Bool {
+        var head: RequestHead
+        do {
+            head = try HTTPParser.parseHead(headBytes)
+        } catch {
+            fail(c, error, head: nil)
+            return false
+        }
+        c.inbound.consume(headBytes.count)
+        do {
+            try HTTPParser.analyze(&head, decompression: configuration.decompression)
+        } catch {
+            fail(c, error, head: head)
+            return false
+        }
+        var hasBody = true
+        if case let .length(count) = head.framing {
+            // Refuse before reading, and without a 100 Continue (RFC 9110 §10.1.1).
+            guard count <= configuration.maxRequestBodySize else {
+                fail(c, .bodyTooLarge, head: head)
+                return false
+            }
+            hasBody = count > 0
+        }
+        if head.expectContinue, hasBody, c.inbound.isEmpty {
+            c.write("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+            c.flush()
+        }
+        request = head
+        bodyReader = BodyReader(framing: head.framing, limit: configuration.maxRequestBodySize, maxTrailerBytes: configuration.maxHeaderBytes)
+        phase = .body
+        return !c.isClosed
+    }
+
+    private func readBody(_ c: Connection) -> Bool {
+        guard let head = request else { return false }
+        do {
+            let used = try bodyReader?.consume(c.inbound.readable) ?? 0
+            c.inbound.consume(used)
+        } catch {
+            fail(c, error, head: head)
+            return false
+        }
+        guard bodyReader?.isComplete == true, let body = bodyReader?.takeBody() else {
+            c.setDeadline(c.now() + configuration.idleTimeout.nanoseconds)
+            return false
+        }
+        request = nil
+        bodyReader = nil
+        phase = .head
+        complete(c, head, body)
+        return true
+    }
+
+    private func complete(_ c: Connection, _ head: RequestHead, _ body: [UInt8]) {
+        var body = body
+        if let coding = head.contentCoding, !body.isEmpty {
+            do {
+                body = try coding.decodeBody(body, limit: configuration.maxRequestBodySize)
+            } catch {
+                fail(c, error, head: head, bodyConsumed: true)
+                return
+            }
+        }
+        let response = context.handler.handle(head.request(body: body, remoteAddress: c.remoteAddress))
+        respond(c, response, head: head, keepAlive: head.keepAlive)
+    }
+
+    // MARK: Writing
+
+    private func fail(_ c: Connection, _ error: HTTPParseError, head: RequestHead?, bodyConsumed: Bool = false) {
+        c.logger.debug("rejecting request", ["remote": c.remoteAddress, "status": error.status, "reason": error.message])
+        let request = head?.request(body: [], remoteAddress: c.remoteAddress)
+        let response = context.handler.errorResponse(status: error.status, message: error.message, request: request)
+        // After an error with the body unread, the framing is unknown: answer, then close.
+        respond(c, response, head: head, keepAlive: bodyConsumed && head?.keepAlive == true)
+    }
+
+    private func respond(_ c: Connection, _ response: HTTPResponse, head: RequestHead?, keepAlive: Bool) {
+        var keepAlive = keepAlive && !context.isShuttingDown && !c.peerClosed
+        if response.headers.contains(where: { $0.0.lowercased() == "connection" && $0.1.lowercased() == "close" }) {
+            keepAlive = false
+        }
+        var bytes: [UInt8] = []
+        ResponseWriter.append(response, to: &bytes, headRequest: head?.method == "HEAD",
+                              connection: keepAlive ? (head?.minorVersion == 0 ? "keep-alive" : nil) : "close")
+        c.write(bytes)
+        if !keepAlive {
+            phase = .closing
+            request = nil
+            bodyReader = nil
+            c.closeWhenFlushed()
+        }
+        c.flush()
+        if c.pendingOutput > 0 { c.setDeadline(c.now() + configuration.idleTimeout.nanoseconds) }
+    }
+}

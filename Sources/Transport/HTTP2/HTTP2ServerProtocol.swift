@@ -1,0 +1,204 @@
+import Dispatch
+import Diagnostics
+
+/// HTTP/2 server side of one `Connection` (h2c with prior knowledge). Each complete request stream
+/// goes to the handler on the shared pool, so a slow request never stalls the other streams; its
+/// answer comes back to the connection's queue.
+final class HTTP2ServerProtocol: ConnectionProtocol, HTTP2SessionDelegate, @unchecked Sendable {
+    private struct Stream {
+        var headers: [(String, String)] = []
+        var headerBytes = 0
+        var body: [UInt8] = []
+        /// Answered early (body over the limit); the rest of the request is dropped.
+        var answered = false
+    }
+
+    private let context: ServerContext
+    private var configuration: HTTPServer.Configuration { context.configuration }
+    // All state below is guarded by the connection's queue.
+    private var session: HTTP2Session?
+    private weak var connection: Connection?
+    private var streams: [Int32: Stream] = [:]
+    private var shuttingDown = false
+
+    init(context: ServerContext) {
+        self.context = context
+    }
+
+    func connectionStarted(_ c: Connection) {
+        connection = c
+        var settings = HTTP2Session.Settings()
+        settings.maxConcurrentStreams = configuration.maxConcurrentStreams
+        settings.maxHeaderListSize = min(configuration.maxHeaderBytes, 1 << 20)
+        do {
+            let session = try HTTP2Session(connection: c, server: true, settings: settings)
+            session.delegate = self
+            self.session = session
+            session.send()
+        } catch {
+            c.logger.warn("HTTP/2 session failed", ["error": error.description])
+            c.close()
+        }
+        c.setDeadline(c.now() + configuration.idleTimeout.nanoseconds)
+    }
+
+    func connectionReceived(_ c: Connection) {
+        guard let session else { return }
+        do {
+            try session.receive()
+        } catch {
+            c.logger.debug("HTTP/2 protocol error", ["remote": c.remoteAddress, "error": error.description])
+            session.send()
+            c.closeWhenFlushed()
+            return
+        }
+        session.send()
+        if streams.isEmpty { c.setDeadline(c.now() + configuration.idleTimeout.nanoseconds) }
+        finishIfDone(c)
+    }
+
+    func connectionDrained(_ c: Connection) {
+        session?.send()
+        finishIfDone(c)
+    }
+
+    func connectionPeerClosed(_ c: Connection) { c.close() }
+
+    /// Idle too long: say GOAWAY and close; with streams still open, wait for them.
+    func connectionTimedOut(_ c: Connection) -> Bool {
+        guard streams.isEmpty else {
+            c.setDeadline(c.now() + configuration.idleTimeout.nanoseconds)
+            return false
+        }
+        session?.goAway()
+        session?.send()
+        c.closeWhenFlushed()
+        return false
+    }
+
+    func connectionShutdownRequested(_ c: Connection) {
+        shuttingDown = true
+        session?.goAway()
+        session?.send()
+        finishIfDone(c)
+    }
+
+    func connectionClosed(_ c: Connection) {
+        session?.delegate = nil
+        session = nil
+        streams.removeAll()
+    }
+
+    func wantsToRead(_ c: Connection) -> Bool { c.pendingOutput < 4 << 20 }
+
+    private func finishIfDone(_ c: Connection) {
+        guard let session, !c.isClosed else { return }
+        if session.isFinished || (shuttingDown && streams.isEmpty) { c.closeWhenFlushed() }
+    }
+
+    // MARK: Streams
+
+    func header(streamID: Int32, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) -> Bool {
+        var stream = streams[streamID] ?? Stream()
+        // The header list size as RFC 9113 §6.5.2 counts it.
+        stream.headerBytes += name.count + value.count + 32
+        guard stream.headerBytes <= configuration.maxHeaderBytes else {
+            streams[streamID] = nil
+            return false
+        }
+        stream.headers.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+        streams[streamID] = stream
+        return true
+    }
+
+    func headersEnded(streamID: Int32, endStream: Bool) {
+        if endStream { dispatch(streamID) }
+    }
+
+    func data(streamID: Int32, _ bytes: UnsafeRawBufferPointer) {
+        guard var stream = streams[streamID], !stream.answered else { return }
+        guard bytes.count <= configuration.maxRequestBodySize - stream.body.count else {
+            stream.answered = true
+            stream.body = []
+            streams[streamID] = stream
+            let request = makeRequest(stream, body: [])
+            let response = context.handler.errorResponse(status: 413, message: "request body larger than \(configuration.maxRequestBodySize) bytes", request: request)
+            // An answer before the request ended is followed by RST_STREAM(NO_ERROR) (gRPC over HTTP/2).
+            submit(streamID, response)
+            session?.resetStream(streamID, errorCode: HTTP2ErrorCode.noError)
+            return
+        }
+        stream.body.append(contentsOf: bytes)
+        streams[streamID] = stream
+    }
+
+    func dataEnded(streamID: Int32) { dispatch(streamID) }
+
+    func streamClosed(streamID: Int32, errorCode: UInt32) {
+        streams[streamID] = nil
+        if let c = connection { finishIfDone(c) }
+    }
+
+    func goAwayReceived(lastStreamID: Int32, errorCode: UInt32) {
+        shuttingDown = true
+    }
+
+    private func makeRequest(_ stream: Stream, body: [UInt8]) -> HTTPRequest {
+        var method = "", path = "", query = ""
+        var regular: [(String, String)] = []
+        for (name, value) in stream.headers {
+            switch name {
+            case ":method": method = value
+            case ":path":
+                let parts = value.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+                path = String(parts[0])
+                query = parts.count > 1 ? String(parts[1]) : ""
+            case ":authority": regular.append(("host", value))
+            default: if !name.hasPrefix(":") { regular.append((name, value)) }
+            }
+        }
+        return HTTPRequest(method: method, path: path, query: query, version: "HTTP/2", headers: HTTPHeaders(regular),
+                           body: body, remoteAddress: connection?.remoteAddress ?? "")
+    }
+
+    /// The request is complete: decode its body and run the handler off the connection's queue.
+    private func dispatch(_ streamID: Int32) {
+        guard let stream = streams[streamID], !stream.answered, let c = connection else { return }
+        streams[streamID]?.answered = true
+        streams[streamID]?.body = []
+        let received = makeRequest(stream, body: stream.body)
+        let handler = context.handler
+        let limit = configuration.maxRequestBodySize
+        let decompress = configuration.decompression
+        DispatchQueue.global().async { [self] in
+            var request = received
+            var response: HTTPResponse
+            do throws(HTTPParseError) {
+                if decompress, let coding = try ContentCoding.of(request.headers), !request.body.isEmpty {
+                    request.body = try coding.decodeBody(request.body, limit: limit)
+                }
+                response = handler.handle(request)
+            } catch {
+                response = handler.errorResponse(status: error.status, message: error.message, request: request)
+            }
+            let answer = response
+            c.queue.async { self.submit(streamID, answer) }
+        }
+    }
+
+    private func submit(_ streamID: Int32, _ response: HTTPResponse) {
+        guard let session, let c = connection, !c.isClosed, streams[streamID] != nil else { return }
+        var headers: [(String, String)] = [(":status", String(response.status))]
+        for (name, value) in response.headers {
+            let lower = name.lowercased()
+            // Connection-specific fields are forbidden in HTTP/2 (RFC 9113 §8.2.2).
+            if ["connection", "keep-alive", "transfer-encoding", "upgrade", "content-length"].contains(lower) { continue }
+            headers.append((lower, value))
+        }
+        if !response.body.isEmpty, response.trailers.isEmpty { headers.append(("content-length", String(response.body.count))) }
+        if !session.submitResponse(streamID: streamID, headers: headers, body: response.body, trailers: response.trailers) {
+            session.resetStream(streamID, errorCode: HTTP2ErrorCode.internalError)
+        }
+        session.send()
+    }
+}

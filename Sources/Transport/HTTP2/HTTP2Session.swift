@@ -1,0 +1,262 @@
+import CNGHTTP2
+import Diagnostics
+
+/// What an `HTTP2Session` reports, per stream, on the connection's queue.
+protocol HTTP2SessionDelegate: AnyObject {
+    /// A header field of a header block on `streamID`. Returns false to reset the stream.
+    func header(streamID: Int32, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) -> Bool
+    /// A complete header block (request head, response head, or trailers).
+    func headersEnded(streamID: Int32, endStream: Bool)
+    /// Body bytes of `streamID`.
+    func data(streamID: Int32, _ bytes: UnsafeRawBufferPointer)
+    /// The peer ended its side of `streamID` with a DATA frame.
+    func dataEnded(streamID: Int32)
+    /// The stream is gone (both sides done, or reset; `errorCode` 0 is NO_ERROR).
+    func streamClosed(streamID: Int32, errorCode: UInt32)
+    /// The peer sent GOAWAY: streams above `lastStreamID` were not processed.
+    func goAwayReceived(lastStreamID: Int32, errorCode: UInt32)
+}
+
+/// One nghttp2 session over one `Connection`. nghttp2 never touches the socket: bytes go in with
+/// `nghttp2_session_mem_recv` and out with `nghttp2_session_mem_send`, both on the connection's
+/// queue. Stream bodies we send are held here and handed to nghttp2 by a data provider.
+final class HTTP2Session {
+    struct Settings {
+        var maxConcurrentStreams: Int = 250
+        /// Per-stream receive window; large so a big batch is not throttled (RFC 9113 §6.9.2).
+        var initialWindowSize: Int = 8 << 20
+        /// Connection receive window (raised by WINDOW_UPDATE on stream 0; SETTINGS cannot change it).
+        var connectionWindowSize: Int = 32 << 20
+        var maxHeaderListSize: Int = 64 << 10
+        var maxFrameSize: Int = 1 << 16
+    }
+
+    private struct Outgoing {
+        var body: [UInt8]
+        var sent = 0
+        var trailers: [(String, String)]
+    }
+
+    unowned let connection: Connection
+    weak var delegate: (any HTTP2SessionDelegate)?
+    private(set) var session: OpaquePointer?
+    /// Guarded by the connection's queue.
+    private var outgoing: [Int32: Outgoing] = [:]
+    /// Unsent output above which nghttp2 keeps its frames queued.
+    private static let outputHighWater = 1 << 20
+
+    init(connection: Connection, server: Bool, settings: Settings) throws(HTTP2Error) {
+        self.connection = connection
+        var callbacks: OpaquePointer?
+        nghttp2_session_callbacks_new(&callbacks)
+        defer { nghttp2_session_callbacks_del(callbacks) }
+        HTTP2Session.install(callbacks)
+        var option: OpaquePointer?
+        nghttp2_option_new(&option)
+        defer { nghttp2_option_del(option) }
+        nghttp2_option_set_max_send_header_block_length(option, 64 << 10)
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        let rc = server ? nghttp2_session_server_new2(&session, callbacks, me, option)
+                        : nghttp2_session_client_new2(&session, callbacks, me, option)
+        guard rc == 0 else { throw HTTP2Error(code: rc) }
+        var entries = [
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue), value: UInt32(settings.maxConcurrentStreams)),
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), value: UInt32(settings.initialWindowSize)),
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE.rawValue), value: UInt32(settings.maxHeaderListSize)),
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_FRAME_SIZE.rawValue), value: UInt32(settings.maxFrameSize)),
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_ENABLE_PUSH.rawValue), value: 0),
+        ]
+        if server { entries.removeLast() }
+        nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), &entries, entries.count)
+        nghttp2_session_set_local_window_size(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0, Int32(settings.connectionWindowSize))
+    }
+
+    deinit { nghttp2_session_del(session) }
+
+    /// Feeds what the connection read into nghttp2. Throws when the peer broke the protocol; nghttp2
+    /// has then queued a GOAWAY where the protocol calls for one.
+    func receive() throws(HTTP2Error) {
+        let inbound = connection.inbound
+        guard !inbound.isEmpty else { return }
+        let buffer = inbound.readable
+        let rc = nghttp2_session_mem_recv(session, buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), buffer.count)
+        inbound.consume(buffer.count)
+        if rc < 0 { throw HTTP2Error(code: Int32(truncatingIfNeeded: rc)) }
+    }
+
+    /// Moves nghttp2's queued frames into the connection's output, while it is not backed up.
+    func send() {
+        while connection.pendingOutput < Self.outputHighWater, !connection.isClosed {
+            var data: UnsafePointer<UInt8>?
+            let n = nghttp2_session_mem_send(session, &data)
+            guard n > 0, let data else {
+                if n < 0 { connection.close() }
+                break
+            }
+            connection.write(UnsafeRawBufferPointer(start: data, count: n))
+        }
+        connection.flush()
+    }
+
+    /// Neither side wants anything more (after GOAWAY both ways, or a fatal error).
+    var isFinished: Bool {
+        nghttp2_session_want_read(session) == 0 && nghttp2_session_want_write(session) == 0
+    }
+
+    var openStreams: Int { outgoing.count }
+
+    // MARK: Submitting
+
+    /// Sends a response head, then `body` (if any), then `trailers` (if any) ending the stream.
+    func submitResponse(streamID: Int32, headers: [(String, String)], body: [UInt8], trailers: [(String, String)]) -> Bool {
+        let hasData = !body.isEmpty || !trailers.isEmpty
+        if hasData { outgoing[streamID] = Outgoing(body: body, trailers: trailers) }
+        let rc = Self.withNameValues(headers) { nva, count in
+            hasData ? withDataProvider { nghttp2_submit_response(session, streamID, nva, count, $0) }
+                    : nghttp2_submit_response(session, streamID, nva, count, nil)
+        }
+        if rc != 0 { outgoing[streamID] = nil }
+        return rc == 0
+    }
+
+    /// Starts a request; returns its stream id, or nil when nghttp2 refused (no more stream ids,
+    /// the session is going away).
+    func submitRequest(headers: [(String, String)], body: [UInt8]) -> Int32? {
+        let streamID = Self.withNameValues(headers) { nva, count in
+            withDataProvider { nghttp2_submit_request(session, nil, nva, count, $0, nil) }
+        }
+        guard streamID > 0 else { return nil }
+        outgoing[streamID] = Outgoing(body: body, trailers: [])
+        return streamID
+    }
+
+    func resetStream(_ streamID: Int32, errorCode: UInt32) {
+        nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), streamID, errorCode)
+        outgoing[streamID] = nil
+    }
+
+    /// GOAWAY naming the last stream we processed; streams opened later are refused.
+    func goAway(errorCode: UInt32 = 0) {
+        let last = nghttp2_session_get_last_proc_stream_id(session)
+        nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), last, errorCode, nil, 0)
+    }
+
+    func terminate(errorCode: UInt32) {
+        nghttp2_session_terminate_session(session, errorCode)
+    }
+
+    private func withDataProvider(_ body: (UnsafePointer<nghttp2_data_provider>) -> Int32) -> Int32 {
+        var provider = nghttp2_data_provider()
+        provider.read_callback = { session, streamID, buffer, length, flags, _, userData in
+            HTTP2Session.from(userData).readBody(streamID: streamID, into: buffer, length: length, flags: flags)
+        }
+        return body(&provider)
+    }
+
+    private func readBody(streamID: Int32, into buffer: UnsafeMutablePointer<UInt8>?, length: Int, flags: UnsafeMutablePointer<UInt32>?) -> Int {
+        guard var out = outgoing[streamID], let buffer else {
+            flags?.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
+            return 0
+        }
+        let n = min(length, out.body.count - out.sent)
+        out.body.withUnsafeBytes { raw in
+            UnsafeMutableRawPointer(buffer).copyMemory(from: raw.baseAddress! + out.sent, byteCount: n)
+        }
+        out.sent += n
+        if out.sent == out.body.count {
+            flags?.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
+            if !out.trailers.isEmpty {
+                // Trailers end the stream instead of the last DATA frame (nghttp2's documented way).
+                flags?.pointee |= NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
+                _ = Self.withNameValues(out.trailers) { nva, count in nghttp2_submit_trailer(session, streamID, nva, count) }
+            }
+            outgoing[streamID] = nil
+        } else {
+            outgoing[streamID] = out
+        }
+        return n
+    }
+
+    /// Lays the pairs out as `nghttp2_nv`s over one buffer; nghttp2 copies them during the call.
+    static func withNameValues<R>(_ pairs: [(String, String)], _ body: (UnsafePointer<nghttp2_nv>, Int) -> R) -> R {
+        var storage: [UInt8] = []
+        var ranges: [(Int, Int, Int, Int)] = []
+        for (name, value) in pairs {
+            let n = storage.count
+            storage.append(contentsOf: name.utf8)
+            let v = storage.count
+            storage.append(contentsOf: value.utf8)
+            ranges.append((n, v - n, v, storage.count - v))
+        }
+        storage.append(0)
+        return storage.withUnsafeMutableBufferPointer { raw in
+            let base = raw.baseAddress!
+            let nva = ranges.map { r in
+                nghttp2_nv(name: base + r.0, value: base + r.2, namelen: r.1, valuelen: r.3, flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
+            }
+            return nva.withUnsafeBufferPointer { body($0.baseAddress!, $0.count) }
+        }
+    }
+
+    // MARK: Callbacks
+
+    static func from(_ userData: UnsafeMutableRawPointer?) -> HTTP2Session {
+        Unmanaged<HTTP2Session>.fromOpaque(userData!).takeUnretainedValue()
+    }
+
+    private static func install(_ callbacks: OpaquePointer?) {
+        nghttp2_session_callbacks_set_on_header_callback(callbacks) { _, frame, name, nameLength, value, valueLength, _, userData in
+            guard let frame, let name, let value else { return 0 }
+            let session = HTTP2Session.from(userData)
+            let ok = session.delegate?.header(
+                streamID: frame.pointee.hd.stream_id,
+                name: UnsafeBufferPointer(start: name, count: nameLength),
+                value: UnsafeBufferPointer(start: value, count: valueLength)) ?? false
+            // Temporal failure resets just this stream (RST_STREAM INTERNAL_ERROR).
+            return ok ? 0 : NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue
+        }
+        nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks) { _, frame, userData in
+            guard let frame else { return 0 }
+            let session = HTTP2Session.from(userData)
+            let header = frame.pointee.hd
+            let endStream = header.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
+            switch UInt32(header.type) {
+            case NGHTTP2_HEADERS.rawValue:
+                session.delegate?.headersEnded(streamID: header.stream_id, endStream: endStream)
+            case NGHTTP2_DATA.rawValue:
+                if endStream { session.delegate?.dataEnded(streamID: header.stream_id) }
+            case NGHTTP2_GOAWAY.rawValue:
+                session.delegate?.goAwayReceived(lastStreamID: frame.pointee.goaway.last_stream_id, errorCode: frame.pointee.goaway.error_code)
+            default:
+                break
+            }
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks) { _, _, streamID, data, length, userData in
+            guard let data else { return 0 }
+            HTTP2Session.from(userData).delegate?.data(streamID: streamID, UnsafeRawBufferPointer(start: data, count: length))
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) { _, streamID, errorCode, userData in
+            let session = HTTP2Session.from(userData)
+            session.outgoing[streamID] = nil
+            session.delegate?.streamClosed(streamID: streamID, errorCode: errorCode)
+            return 0
+        }
+    }
+}
+
+public struct HTTP2Error: Error, CustomStringConvertible, Sendable {
+    public let code: Int32
+    public var description: String { String(cString: nghttp2_strerror(code)) }
+}
+
+/// HTTP/2 error codes used here (RFC 9113 §7).
+enum HTTP2ErrorCode {
+    static let noError: UInt32 = 0
+    static let protocolError: UInt32 = 1
+    static let internalError: UInt32 = 2
+    static let refusedStream: UInt32 = 7
+    static let cancel: UInt32 = 8
+    static let enhanceYourCalm: UInt32 = 11
+}
