@@ -1,8 +1,8 @@
-enum Base64 {
+public enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     /// Standard alphabet with padding (RFC 4648 §4).
-    static func encode(_ bytes: [UInt8]) -> [UInt8] {
+    public static func encode(_ bytes: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
         var i = 0
@@ -23,7 +23,7 @@ enum Base64 {
     }
 
     /// Accepts the standard and URL-safe alphabets, padded or not; nil on anything else.
-    static func decode(_ text: String.UTF8View) -> [UInt8]? {
+    public static func decode(_ text: String.UTF8View) -> [UInt8]? {
         var digits: [UInt8] = []
         digits.reserveCapacity(text.count)
         var padding = 0

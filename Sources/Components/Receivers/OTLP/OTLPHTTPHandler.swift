@@ -86,19 +86,13 @@ struct OTLPHTTPHandler: HTTPHandler {
 
     func errorResponse(status code: Int, message: String, request: HTTPRequest?) -> HTTPResponse {
         let encoding = OTLPEncoding(contentType: request?.headers["content-type"]) ?? .protobuf
-        let grpcCode: GRPCStatusCode = code == 413 || code == 431 ? .resourceExhausted : code >= 500 ? .internal : .invalidArgument
-        return status(code, code: grpcCode, message, encoding)
+        return status(code, code: GRPCStatusCode(httpError: code), message, encoding)
     }
 
     private func status(_ http: Int, code: GRPCStatusCode, _ message: String, _ encoding: OTLPEncoding, retryAfter: Int? = nil) -> HTTPResponse {
         HTTPResponse(status: http, headers: [("Content-Type", encoding.contentType)],
                      body: encoding.status(code: code.rawValue, message: message, retryAfterSeconds: retryAfter))
     }
-}
-
-/// The gRPC status codes OTLP error bodies carry.
-enum GRPCStatusCode: Int32 {
-    case invalidArgument = 3, resourceExhausted = 8, unimplemented = 12, `internal` = 13, unavailable = 14
 }
 
 /// The two OTLP/HTTP encodings, chosen by the request's media type (parameters ignored).

@@ -4,9 +4,11 @@ import Transport
 extension OTLPReceiver {
     /// `receivers::otlp`. A protocol is on when its key is present, even with no value.
     public struct Config: Sendable, Equatable {
+        public var grpc: GRPCConfig?
         public var http: HTTPConfig?
 
-        public init(http: HTTPConfig? = HTTPConfig()) {
+        public init(grpc: GRPCConfig? = nil, http: HTTPConfig? = HTTPConfig()) {
+            self.grpc = grpc
             self.http = http
         }
 
@@ -14,15 +16,50 @@ extension OTLPReceiver {
             guard let protocols = try reader.child("protocols") else {
                 throw reader.error("protocols", "must specify at least one protocol when using the OTLP receiver")
             }
-            if protocols.has("grpc") {
-                throw protocols.error("grpc", "OTLP/gRPC (port 4317) is not served by this version of Swiftlet yet; use protocols::http (port 4318)")
-            }
+            let grpc = try protocols.child("grpc").map { r throws(ConfigError) in try GRPCConfig.parse(r) }
             let http = try protocols.child("http").map { r throws(ConfigError) in try HTTPConfig.parse(r) }
             try protocols.finish()
-            guard http != nil else {
+            guard grpc != nil || http != nil else {
                 throw reader.error("protocols", "must specify at least one protocol when using the OTLP receiver")
             }
-            return Config(http: http)
+            return Config(grpc: grpc, http: http)
+        }
+    }
+
+    /// `protocols::grpc`: the configgrpc server options Swiftlet implements.
+    public struct GRPCConfig: Sendable, Equatable {
+        public var endpoint = "localhost:4317"
+        /// grpc-go's default receive limit, 4 MiB, when unset.
+        public var maxRecvMsgSizeMiB = 4
+        public var maxConcurrentStreams = 250
+
+        public init() {}
+
+        var maxReceiveMessageBytes: Int { maxRecvMsgSizeMiB << 20 }
+
+        static func parse(_ r: ConfigReader) throws(ConfigError) -> GRPCConfig {
+            var c = GRPCConfig()
+            c.endpoint = try r.string("endpoint") ?? c.endpoint
+            do { _ = try Endpoint(parsing: c.endpoint) } catch {
+                throw r.error("endpoint", "\(error)")
+            }
+            if let transport = try r.string("transport"), transport != "tcp" {
+                throw r.error("transport", "only \"tcp\" is supported, not \"\(transport)\"")
+            }
+            if let size = try r.int("max_recv_msg_size_mib") {
+                guard size > 0, size <= 2047 else { throw r.error("max_recv_msg_size_mib", "must be between 1 and 2047") }
+                c.maxRecvMsgSizeMiB = size
+            }
+            if let streams = try r.int("max_concurrent_streams") {
+                guard streams >= 0 else { throw r.error("max_concurrent_streams", "must not be negative") }
+                c.maxConcurrentStreams = streams == 0 ? c.maxConcurrentStreams : streams
+            }
+            // Socket buffer hints and metadata passing: accepted as upstream, no effect here.
+            _ = try r.int("read_buffer_size")
+            _ = try r.int("write_buffer_size")
+            _ = try r.bool("include_metadata")
+            if r.has("tls") { throw r.error("tls", "TLS is not supported by this version of Swiftlet; terminate TLS in front of it") }
+            return c
         }
     }
 

@@ -2,15 +2,28 @@ import Diagnostics
 import Pipeline
 import Transport
 
-/// `otlp` receiver: OTLP/HTTP on `protocols::http` (default `localhost:4318`).
+/// `otlp` receiver: OTLP/gRPC on `protocols::grpc` (default `localhost:4317`) and OTLP/HTTP on
+/// `protocols::http` (default `localhost:4318`).
 public final class OTLPReceiver: Component {
     public static let factory = ComponentFactory.receiver("otlp", .stable, parse: Config.parse) { ctx, config, next in
         try OTLPReceiver(ctx, config, next: next)
     }
 
+    private let grpcServer: HTTPServer?
     private let httpServer: HTTPServer?
 
     init(_ context: ComponentContext, _ config: Config, next: any TraceConsumer) throws {
+        grpcServer = try config.grpc.map { grpc in
+            let service = OTLPGRPCService(next: next, logger: context.logger)
+            let serverConfig = HTTPServer.Configuration(
+                endpoint: try Endpoint(parsing: grpc.endpoint),
+                // The 5-byte prefix, and room for a compressed message to be refused by its own limit.
+                maxRequestBodySize: grpc.maxReceiveMessageBytes + GRPCMessageFraming.prefixLength,
+                maxHeaderBytes: 64 << 10, idleTimeout: 2 * 3600,
+                httpVersion: .http2, maxConcurrentStreams: grpc.maxConcurrentStreams)
+            return HTTPServer(configuration: serverConfig, logger: context.logger,
+                              handler: service.handler(maxReceiveMessageSize: grpc.maxReceiveMessageBytes))
+        }
         httpServer = try config.http.map { http in
             let serverConfig = HTTPServer.Configuration(
                 endpoint: try Endpoint(parsing: http.endpoint),
@@ -24,10 +37,17 @@ public final class OTLPReceiver: Component {
     }
 
     public func start() throws {
-        try httpServer?.start()
+        try grpcServer?.start()
+        do {
+            try httpServer?.start()
+        } catch {
+            grpcServer?.shutdown(deadlineSeconds: 0)
+            throw error
+        }
     }
 
     public func shutdown() {
+        grpcServer?.shutdown(deadlineSeconds: 5)
         httpServer?.shutdown(deadlineSeconds: 5)
     }
 }
