@@ -7,6 +7,10 @@ public enum BuiltinComponents {
         MemoryLimiter.factory,
         DebugExporter.factory,
         DebugExporter.loggingFactory,
+        OTLPGRPCExporter.factory,
+        OTLPGRPCExporter.legacyFactory,
+        OTLPHTTPExporter.factory,
+        OTLPHTTPExporter.legacyFactory,
         HealthCheckExtension.factory,
     ]
 }

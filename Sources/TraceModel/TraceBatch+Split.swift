@@ -1,33 +1,35 @@
 extension TraceBatch {
-    /// Removes and returns the first `count` spans, keeping each span with its resource and scope
-    /// (a resource or scope cut in two appears in both halves).
-    public mutating func removeFirst(spans count: Int) -> TraceBatch {
-        var taken = TraceBatch()
-        var remaining = count
-        while remaining > 0, !resourceSpans.isEmpty {
-            let rsCount = resourceSpans[0].spanCount
-            if rsCount <= remaining {
-                taken.resourceSpans.append(resourceSpans.removeFirst())
-                remaining -= rsCount
-                continue
-            }
-            var part = resourceSpans[0]
+    /// Splits into batches of at most `maxSpans` spans, in order, in one pass; each span stays
+    /// with its resource and scope (a resource or scope cut in two appears in both parts).
+    public func split(maxSpans: Int) -> [TraceBatch] {
+        let cap = max(1, maxSpans)
+        var out: [TraceBatch] = []
+        var current = TraceBatch()
+        var currentSpans = 0
+        for rs in resourceSpans {
+            var part = rs
             part.scopeSpans = []
-            while remaining > 0 {
-                let ssCount = resourceSpans[0].scopeSpans[0].spans.count
-                if ssCount <= remaining {
-                    part.scopeSpans.append(resourceSpans[0].scopeSpans.removeFirst())
-                    remaining -= ssCount
-                } else {
-                    var scopePart = resourceSpans[0].scopeSpans[0]
-                    scopePart.spans = Array(scopePart.spans.prefix(remaining))
-                    resourceSpans[0].scopeSpans[0].spans.removeFirst(remaining)
+            for ss in rs.scopeSpans {
+                var offset = 0
+                while offset < ss.spans.count {
+                    let take = min(cap - currentSpans, ss.spans.count - offset)
+                    var scopePart = ss
+                    scopePart.spans = offset == 0 && take == ss.spans.count ? ss.spans : Array(ss.spans[offset..<offset + take])
                     part.scopeSpans.append(scopePart)
-                    remaining = 0
+                    offset += take
+                    currentSpans += take
+                    if currentSpans == cap {
+                        current.resourceSpans.append(part)
+                        part.scopeSpans = []
+                        out.append(current)
+                        current = TraceBatch()
+                        currentSpans = 0
+                    }
                 }
             }
-            taken.resourceSpans.append(part)
+            if !part.scopeSpans.isEmpty { current.resourceSpans.append(part) }
         }
-        return taken
+        if currentSpans > 0 { out.append(current) }
+        return out
     }
 }

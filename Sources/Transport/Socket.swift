@@ -67,11 +67,11 @@ enum Socket {
     }
 
     /// Resolves a numeric or named host; IPv4 addresses first (as Go does for "localhost").
-    private static func resolve(host: String, port: Int) throws(SocketError) -> [[UInt8]] {
+    static func resolve(host: String, port: Int, passive: Bool = true) throws(SocketError) -> [[UInt8]] {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
+        hints.ai_flags = (passive ? AI_PASSIVE : 0) | AI_NUMERICSERV
         var list: UnsafeMutablePointer<addrinfo>?
         let rc = getaddrinfo(host, String(port), &hints, &list)
         guard rc == 0 else {

@@ -91,34 +91,52 @@ private func makeBatch(_ config: BatchProcessor.Config) -> (BatchProcessor, Sink
     #expect(Duration.seconds(Int64.max).dispatchInterval == .seconds(Int.max))
 }
 
-/// Lets a test hold every send until it says so.
-final class GatedSink: TraceConsumer, Sendable {
+/// Refuses every batch (as an exporter whose queue is full does) until opened.
+final class RefusingSink: TraceConsumer, Sendable {
     let sink = SinkConsumer()
-    private let gate = DispatchSemaphore(value: 0)
+    private let open = Atomic<Bool>(false)
+    let refusals = Atomic<Int>(0)
     func consume(_ batch: TraceBatch) throws(ConsumerError) {
-        gate.wait()
+        guard open.load(ordering: .relaxed) else {
+            refusals.add(1, ordering: .relaxed)
+            throw ConsumerError.retryable("sending queue is full")
+        }
         try sink.consume(batch)
     }
-    func open(_ sends: Int) { for _ in 0..<sends { gate.signal() } }
+    func openUp() { open.store(true, ordering: .relaxed) }
 }
 
-@Test func batch_blocksTheSender_whenBatchesPileUpBehindASlowExporter() {
-    let gated = GatedSink()
-    let batch = BatchProcessor(context("batch", .processor), .init(sendBatchSize: 1, timeout: .seconds(60)), next: gated)
-    let returned = Atomic<Int>(0)
-    let sender = DispatchGroup()
-    DispatchQueue.global().async(group: sender) {
-        for i in 0..<6 {
-            try? batch.consume(sampleBatch(spans: 1, firstID: UInt64(i + 1)))
-            returned.add(1, ordering: .relaxed)
+@Test func batch_refusesWithoutBlocking_whenTheExporterKeepsRefusing_thenDeliversEverythingAccepted() {
+    let refusing = RefusingSink()
+    let batch = BatchProcessor(context("batch", .processor), .init(sendBatchSize: 2, timeout: .seconds(60)), next: refusing, backlogLimit: 10)
+    var accepted: [UInt64] = []
+    var refused = 0
+    let started = ContinuousClock.now
+    for i in 0..<40 {
+        let id = UInt64(i * 2 + 1)
+        do {
+            try batch.consume(sampleBatch(spans: 2, firstID: id))
+            accepted += [id, id + 1]
+        } catch {
+            #expect(!error.isPermanent)
+            refused += 1
         }
     }
-    // Two batches may be with the exporter (one held in it, one queued); the third consume blocks.
-    #expect(eventually(seconds: 2) { returned.load(ordering: .relaxed) == 2 })
-    Thread.sleep(forTimeInterval: 0.2)
-    #expect(returned.load(ordering: .relaxed) == 2)
-    gated.open(6)
-    #expect(sender.wait(timeout: .now() + 5) == .success)
+    // Every call returned at once: none waited for the exporter.
+    #expect(ContinuousClock.now - started < .seconds(5))
+    #expect(refused > 0 && accepted.count <= batch.backlogLimit + 2)
+    #expect(eventually(seconds: 2) { refusing.refusals.load(ordering: .relaxed) >= 2 })
+    refusing.openUp()
+    #expect(eventually(seconds: 5) { refusing.sink.spanCount == accepted.count })
     batch.shutdown()
-    #expect(spanIDs(gated.sink.batches).sorted() == Array(1...6))
+    #expect(spanIDs(refusing.sink.batches).sorted() == accepted.sorted())
+}
+
+@Test func batch_retriesRefusedBatchesOnShutdown() {
+    let refusing = RefusingSink()
+    let batch = BatchProcessor(context("batch", .processor), .init(sendBatchSize: 100, timeout: .seconds(60)), next: refusing)
+    try? batch.consume(sampleBatch(spans: 3))
+    DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { refusing.openUp() }
+    batch.shutdown()
+    #expect(refusing.sink.spanCount == 3)
 }

@@ -37,19 +37,25 @@ func batch(resources: [[Int]]) -> TraceBatch {
     })
 }
 
-@Test func removeFirst_splitsInsideScopesAndKeepsResourceAndScope() {
-    var b = batch(resources: [[3, 2], [4]])
-    let first = b.removeFirst(spans: 4)
-    #expect(first.spanCount == 4 && b.spanCount == 5)
+@Test func split_cutsInsideScopesAndKeepsResourceAndScope() {
+    let parts = batch(resources: [[3, 2], [4]]).split(maxSpans: 4)
+    #expect(parts.map(\.spanCount) == [4, 4, 1])
+    let first = parts[0], second = parts[1]
     #expect(first.resourceSpans.count == 1 && first.resourceSpans[0].scopeSpans.map(\.scope.name) == ["s0", "s1"])
-    #expect(b.resourceSpans[0].resource == first.resourceSpans[0].resource)
-    #expect(b.resourceSpans[0].scopeSpans[0].scope.name == "s1")
-    let names = (first.resourceSpans + b.resourceSpans).flatMap { $0.scopeSpans.flatMap { $0.spans.map(\.name) } }
+    #expect(second.resourceSpans[0].resource == first.resourceSpans[0].resource)
+    #expect(second.resourceSpans[0].scopeSpans[0].scope.name == "s1")
+    #expect(second.resourceSpans.count == 2 && second.resourceSpans[1].resource.attributes == [KeyValue("r", .int(1))])
+    let names = parts.flatMap { $0.resourceSpans.flatMap { $0.scopeSpans.flatMap { $0.spans.map(\.name) } } }
     #expect(names == (1...9).map { "span\($0)" })
 }
 
-@Test func removeFirst_takesEverythingWhenAskedForMore() {
-    var b = batch(resources: [[2], [1]])
-    let all = b.removeFirst(spans: 10)
-    #expect(all.spanCount == 3 && b.isEmpty && b.resourceSpans.isEmpty)
+@Test func split_keepsTheBatchWhole_whenItFits() {
+    let b = batch(resources: [[2], [1]])
+    #expect(b.split(maxSpans: 10) == [b])
+    #expect(TraceBatch().split(maxSpans: 3).isEmpty)
+}
+
+@Test func split_handsOutEverySpanOnce_whenChunksAreTiny() {
+    let parts = batch(resources: [[20_000]]).split(maxSpans: 1)
+    #expect(parts.count == 20_000 && parts.last?.resourceSpans[0].scopeSpans[0].spans[0].name == "span20000")
 }

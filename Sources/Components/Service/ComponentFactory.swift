@@ -13,12 +13,16 @@ public struct ComponentContext: Sendable {
     public let kind: ComponentKind
     public let logger: Logger
     public let status: ServiceStatus
+    /// The collector's own metrics, for counters a component keeps beyond the ones the service
+    /// keeps for it (per transport, dropped datagrams).
+    public let metrics: SelfMetrics
 
-    public init(id: ComponentID, kind: ComponentKind, logger: Logger, status: ServiceStatus) {
+    public init(id: ComponentID, kind: ComponentKind, logger: Logger, status: ServiceStatus, metrics: SelfMetrics = SelfMetrics()) {
         self.id = id
         self.kind = kind
         self.logger = logger
         self.status = status
+        self.metrics = metrics
     }
 }
 

@@ -15,6 +15,14 @@ public final class SelfMetrics: Sendable {
         public var current: Int { value.load(ordering: .relaxed) }
     }
 
+    /// A value that goes up and down (queue size, requests in flight).
+    public final class Gauge: Sendable {
+        private let value = Atomic<Int>(0)
+        public func set(_ n: Int) { value.store(n, ordering: .relaxed) }
+        public func add(_ n: Int) { value.add(n, ordering: .relaxed) }
+        public var current: Int { value.load(ordering: .relaxed) }
+    }
+
     private struct Series {
         let name: String
         let help: String
@@ -22,7 +30,15 @@ public final class SelfMetrics: Sendable {
         let counter: Counter
     }
 
+    private struct GaugeSeries {
+        let name: String
+        let help: String
+        let labels: String
+        let gauge: Gauge
+    }
+
     private let series = Mutex<[Series]>([])
+    private let gauges = Mutex<[GaugeSeries]>([])
     private let startedMonotonic = WallClock.monotonicNano()
 
     public init() {}
@@ -38,7 +54,18 @@ public final class SelfMetrics: Sendable {
         }
     }
 
-    /// The exposition text: counters, then process gauges.
+    /// The gauge for this name and label set, made on first use.
+    public func gauge(_ name: String, help: String, labels: KeyValuePairs<String, String>) -> Gauge {
+        let labelText = labels.map { "\($0.key)=\"\($0.value)\"" }.joined(separator: ",")
+        return gauges.withLock { all in
+            if let g = all.first(where: { $0.name == name && $0.labels == labelText }) { return g.gauge }
+            let g = GaugeSeries(name: name, help: help, labels: labelText, gauge: Gauge())
+            all.append(g)
+            return g.gauge
+        }
+    }
+
+    /// The exposition text: counters, gauges, then process gauges.
     public func render() -> String {
         var out = ""
         var described = Set<String>()
@@ -47,6 +74,13 @@ public final class SelfMetrics: Sendable {
                 out += "# HELP \(s.name) \(s.help)\n# TYPE \(s.name) counter\n"
             }
             out += "\(s.name){\(s.labels)} \(s.counter.current)\n"
+        }
+        described.removeAll()
+        for g in gauges.withLock({ $0 }).sorted(by: { ($0.name, $0.labels) < ($1.name, $1.labels) }) {
+            if described.insert(g.name).inserted {
+                out += "# HELP \(g.name) \(g.help)\n# TYPE \(g.name) gauge\n"
+            }
+            out += "\(g.name){\(g.labels)} \(g.gauge.current)\n"
         }
         let uptime = Double(WallClock.monotonicNano() - startedMonotonic) / 1e9
         out += gauge("otelcol_process_uptime", "Uptime of the process in seconds", uptime, type: "counter")

@@ -23,18 +23,22 @@ public final class Service: Sendable {
         let status = self.status
         let metrics = self.metrics
         func context(_ id: ComponentID, _ kind: ComponentKind) -> ComponentContext {
-            ComponentContext(id: id, kind: kind, logger: logger.named(id.description), status: status)
+            ComponentContext(id: id, kind: kind, logger: logger.named(id.description), status: status, metrics: metrics)
         }
 
         var exporterInstances: [ComponentID: any Component & TraceConsumer] = [:]
         var exporterOrder: [(ComponentID, any Component)] = []
-        var exporterConsumers: [ComponentID: CountingConsumer] = [:]
+        var exporterConsumers: [ComponentID: any TraceConsumer] = [:]
         for id in config.pipelines.flatMap(\.exporters) where exporterInstances[id] == nil {
             let entry = config.exporters[id]!
             let made = try entry.factory.make(context(id, .exporter), entry.config, nil)
             guard let exporter = made as? any Component & TraceConsumer else { fatalError("exporter \(id) does not consume traces") }
             exporterInstances[id] = exporter
             exporterOrder.append((id, exporter))
+            if exporter is any SelfCountingExporter {
+                exporterConsumers[id] = exporter
+                continue
+            }
             exporterConsumers[id] = CountingConsumer(
                 next: exporter,
                 accepted: metrics.counter("otelcol_exporter_sent_spans", help: "Number of spans successfully sent to destination.", labels: ["exporter": id.description]),

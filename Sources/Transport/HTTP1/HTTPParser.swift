@@ -109,7 +109,7 @@ enum HTTPParser {
         return head
     }
 
-    private static func nextLine(_ bytes: [UInt8], _ cursor: inout Int) -> Range<Int>? {
+    static func nextLine(_ bytes: [UInt8], _ cursor: inout Int) -> Range<Int>? {
         guard cursor < bytes.count, let lf = bytes[cursor...].firstIndex(of: LF) else { return nil }
         let end = lf > cursor && bytes[lf - 1] == CR ? lf - 1 : lf
         defer { cursor = lf + 1 }
@@ -152,7 +152,7 @@ enum HTTPParser {
         return (String(rest[..<mark]), String(rest[rest.index(after: mark)...]))
     }
 
-    private static func parseField(_ bytes: [UInt8], _ line: Range<Int>) throws(HTTPParseError) -> HTTPHeaders.Field {
+    static func parseField(_ bytes: [UInt8], _ line: Range<Int>) throws(HTTPParseError) -> HTTPHeaders.Field {
         guard bytes[line.lowerBound] != SP, bytes[line.lowerBound] != HT else {
             throw .malformed("obsolete line folding in header section")
         }

@@ -5,9 +5,11 @@ import Synchronization
 import TraceModel
 
 /// `batch` processor: gathers spans until `send_batch_size` is reached or `timeout` passes, then
-/// sends them on its own queue. `consume` returns as soon as the spans are held, unless
-/// `maxWaitingBatches` batches are already queued or being sent: then it blocks until one is sent,
-/// which pushes back on the sender as the upstream processor's full channel does.
+/// hands them on from its own queue. `consume` never waits: batches the next consumer refused
+/// (its queue full, say) are kept and offered again; once that backlog reaches its bound, new
+/// spans are refused with a retryable error, which receivers answer 503 / UNAVAILABLE. So a
+/// stalled backend pushes back on senders without holding a thread of the shared pool, and
+/// nothing accepted is dropped while the process runs.
 public final class BatchProcessor: Component, TraceConsumer {
     public static let factory = ComponentFactory.processor("batch", .beta, parse: Config.parse) { ctx, config, next in
         BatchProcessor(ctx, config, next: next)
@@ -20,24 +22,31 @@ public final class BatchProcessor: Component, TraceConsumer {
         var generation: UInt64 = 0
         var timerArmed = false
         var stopped = false
+        /// Batches taken from `pending`, in order, not yet accepted by `next`.
+        var backlog: [TraceBatch] = []
+        var backlogHead = 0
+        var backlogSpans = 0
+        /// A drain is queued, or a retry of a refused batch is armed.
+        var drainScheduled = false
     }
 
     private let config: Config
     private let next: any TraceConsumer
     private let logger: Logger
-    /// Sends happen here, one at a time.
+    /// Hand-overs to `next` happen here, one at a time, in order.
     private let sendQueue = DispatchQueue(label: "swiftlet.batch")
     private let state = Mutex(State())
-    static let maxWaitingBatches = 2
-    /// One permit per batch queued on, or being sent from, `sendQueue`.
-    private let sendSlots = DispatchSemaphore(value: BatchProcessor.maxWaitingBatches)
-    /// `consume` calls that took batches and are handing them to `sendQueue`; `shutdown` waits for them.
-    private let handovers = DispatchGroup()
+    /// Spans taken but not yet accepted downstream, beyond which `consume` refuses.
+    let backlogLimit: Int
+    static let retryInterval: DispatchTimeInterval = .milliseconds(100)
+    static let shutdownDeadlineSeconds = 5.0
 
-    init(_ context: ComponentContext, _ config: Config, next: any TraceConsumer) {
+    /// `backlogLimit` defaults to four batches, and at least 16,384 spans.
+    init(_ context: ComponentContext, _ config: Config, next: any TraceConsumer, backlogLimit: Int? = nil) {
         self.config = config
         self.next = next
         logger = context.logger
+        self.backlogLimit = backlogLimit ?? max(16_384, 4 * max(config.sendBatchSize, config.sendBatchMaxSize))
     }
 
     public func start() {}
@@ -45,76 +54,123 @@ public final class BatchProcessor: Component, TraceConsumer {
     public func consume(_ batch: TraceBatch) throws(ConsumerError) {
         let spans = batch.spanCount
         guard spans > 0 else { return }
-        let due: [TraceBatch] = try state.withLock { s throws(ConsumerError) in
+        let drain: Bool = try state.withLock { s throws(ConsumerError) in
             guard !s.stopped else { throw ConsumerError.retryable("the batch processor is shutting down") }
+            guard s.backlogSpans < backlogLimit else {
+                throw ConsumerError.retryable("the batch processor holds \(s.backlogSpans) spans the exporters have not taken yet; retry later")
+            }
             s.pending.append(contentsOf: batch)
             s.pendingSpans += spans
-            var due: [TraceBatch] = []
             if config.timeout == .zero || s.pendingSpans >= config.sendBatchSize {
-                due = takeBatches(&s, all: config.timeout == .zero)
+                takeBatches(&s, all: config.timeout == .zero)
             }
             if s.pendingSpans > 0 && !s.timerArmed {
                 s.timerArmed = true
                 let generation = s.generation
                 sendQueue.asyncAfter(deadline: .now() + config.timeout.dispatchInterval) { self.timerFired(generation) }
             }
-            // Entered under the lock, so a `shutdown` that stops us afterwards waits for these sends.
-            if !due.isEmpty { handovers.enter() }
-            return due
+            return scheduleDrain(&s)
         }
-        guard !due.isEmpty else { return }
-        defer { handovers.leave() }
-        for b in due {
-            sendSlots.wait()
-            sendQueue.async {
-                self.send(b)
-                self.sendSlots.signal()
-            }
-        }
+        if drain { sendQueue.async { self.drain() } }
     }
 
-    /// Takes what is due: every full `send_batch_size` worth (or everything when `all`), split so
-    /// no batch exceeds `send_batch_max_size`.
-    private func takeBatches(_ s: inout State, all: Bool) -> [TraceBatch] {
-        var out: [TraceBatch] = []
-        while s.pendingSpans > 0 && (all || s.pendingSpans >= config.sendBatchSize) {
-            let cap = config.sendBatchMaxSize > 0 ? config.sendBatchMaxSize : s.pendingSpans
-            let taken = s.pending.removeFirst(spans: min(cap, s.pendingSpans))
-            s.pendingSpans -= taken.spanCount
-            out.append(taken)
+    /// Moves what is due into the backlog: every full `send_batch_size` worth (or everything when
+    /// `all`), cut so no batch exceeds `send_batch_max_size`.
+    private func takeBatches(_ s: inout State, all: Bool) {
+        guard s.pendingSpans > 0, all || s.pendingSpans >= config.sendBatchSize else { return }
+        let cap = config.sendBatchMaxSize > 0 ? config.sendBatchMaxSize : s.pendingSpans
+        let parts = s.pending.split(maxSpans: cap)
+        var remaining = s.pendingSpans
+        s.pending = TraceBatch()
+        s.pendingSpans = 0
+        for (i, part) in parts.enumerated() {
+            if !all, remaining < config.sendBatchSize {
+                // The tail below send_batch_size waits for more spans or the timer, as upstream.
+                for rest in parts[i...] {
+                    s.pending.append(contentsOf: rest)
+                    s.pendingSpans += rest.spanCount
+                }
+                break
+            }
+            s.backlog.append(part)
+            s.backlogSpans += part.spanCount
+            remaining -= part.spanCount
         }
         if s.pendingSpans == 0 {
             s.generation &+= 1
             s.timerArmed = false
         }
-        return out
+    }
+
+    /// Whether the caller must queue a drain (none is queued or armed yet).
+    private func scheduleDrain(_ s: inout State) -> Bool {
+        guard s.backlogHead < s.backlog.count, !s.drainScheduled else { return false }
+        s.drainScheduled = true
+        return true
     }
 
     private func timerFired(_ generation: UInt64) {
-        let due: [TraceBatch] = state.withLock { s in
-            guard s.generation == generation, !s.stopped else { return [] }
-            return takeBatches(&s, all: true)
+        let drain: Bool = state.withLock { s in
+            guard s.generation == generation, !s.stopped else { return false }
+            takeBatches(&s, all: true)
+            return scheduleDrain(&s)
         }
-        for b in due { send(b) }
+        if drain { self.drain() }
     }
 
-    private func send(_ batch: TraceBatch) {
-        do throws(ConsumerError) {
-            try next.consume(batch)
-        } catch {
-            logger.warn("Sender failed", ["error": error.message, "spans": batch.spanCount])
+    /// On `sendQueue`: offers the backlog to `next` in order until it is empty or refused.
+    private func drain() {
+        state.withLock { $0.drainScheduled = false }
+        switch offerBacklog() {
+        case .empty:
+            return
+        case .refused:
+            let arm = state.withLock { s in
+                guard !s.drainScheduled, !s.stopped else { return false }
+                s.drainScheduled = true
+                return true
+            }
+            if arm { sendQueue.asyncAfter(deadline: .now() + Self.retryInterval) { self.drain() } }
         }
     }
 
-    /// Sends everything held, after the sends already queued.
+    private enum BacklogState { case empty, refused }
+
+    private func offerBacklog() -> BacklogState {
+        while let batch = state.withLock({ s in s.backlogHead < s.backlog.count ? s.backlog[s.backlogHead] : nil }) {
+            do throws(ConsumerError) {
+                try next.consume(batch)
+            } catch {
+                if !error.isPermanent { return .refused }
+                logger.error("Exporter refused data permanently, dropping it", ["error": error.message, "dropped_items": batch.spanCount])
+            }
+            state.withLock { s in
+                s.backlogHead += 1
+                s.backlogSpans -= batch.spanCount
+                if s.backlogHead == s.backlog.count || s.backlogHead > 64 {
+                    s.backlog.removeFirst(s.backlogHead)
+                    s.backlogHead = 0
+                }
+            }
+        }
+        return .empty
+    }
+
+    /// Hands on everything held, after what is already queued, retrying refusals until the
+    /// shutdown deadline; what is still refused then is dropped and logged.
     public func shutdown() {
-        let rest: [TraceBatch] = state.withLock { s in
+        state.withLock { s in
             s.stopped = true
-            return takeBatches(&s, all: true)
+            takeBatches(&s, all: true)
         }
-        handovers.wait()
-        sendQueue.sync {
-            for b in rest { send(b) }
+        let deadline = WallClock.monotonicNano() + UInt64(Self.shutdownDeadlineSeconds * 1e9)
+        while sendQueue.sync(execute: { offerBacklog() }) == .refused {
+            guard WallClock.monotonicNano() < deadline else {
+                let lost = state.withLock { $0.backlogSpans }
+                logger.error("Shutdown deadline passed with spans the exporters refused; dropping them", ["dropped_items": lost])
+                return
+            }
+            usleep(50_000)
         }
     }
 }
@@ -128,3 +184,7 @@ extension Duration {
         return overflow ? .seconds(Int(clamping: s)) : .nanoseconds(ns + Int(attos / 1_000_000_000))
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif

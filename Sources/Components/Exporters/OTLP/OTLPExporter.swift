@@ -1,0 +1,124 @@
+import Config
+import Diagnostics
+import Pipeline
+import TraceModel
+import Transport
+import WireFormats
+
+/// The OTLP exporters' common body: `consume` encodes the batch once (the one encoding seam) and
+/// queues it; the sending queue's consumers send it with retry over the protocol's sender.
+final class OTLPExporter: Component, TraceConsumer, SelfCountingExporter {
+    private let encode: @Sendable (TraceBatch) -> [UInt8]
+    private let sender: QueuedRetrySender
+    private let metrics: ExporterMetrics
+    private let shutdownDeadline: Double
+
+    init(_ context: ComponentContext, settings: OTLPExporterSettings, sender: any ExportSender,
+         encode: @escaping @Sendable (TraceBatch) -> [UInt8]) {
+        self.encode = encode
+        metrics = ExporterMetrics(context)
+        self.sender = QueuedRetrySender(sender: sender, queue: settings.queue, retry: settings.retry,
+                                        logger: context.logger, metrics: metrics)
+        shutdownDeadline = max(5, settings.timeout.seconds)
+    }
+
+    func start() {}
+
+    func consume(_ batch: TraceBatch) throws(ConsumerError) {
+        let spans = batch.spanCount
+        guard spans > 0 else { return }
+        do throws(ConsumerError) {
+            try sender.submit(ExportRequest(body: encode(batch), spans: spans))
+        } catch {
+            metrics.enqueueFailed.add(spans)
+            throw error
+        }
+    }
+
+    func shutdown() {
+        sender.shutdown(deadline: shutdownDeadline)
+    }
+}
+
+/// `otlp_grpc` (and its older name `otlp`): OTLP/gRPC to `TraceService/Export`.
+public enum OTLPGRPCExporter {
+    public static let factory = ComponentFactory.exporter("otlp_grpc", .stable, parse: Config.parse, make: make)
+    public static let legacyFactory = ComponentFactory.exporter("otlp", .stable, parse: Config.parse, make: make)
+
+    public struct Config: Sendable, Equatable {
+        public var endpoint = ""
+        var url: ExporterURL?
+        public var settings = OTLPExporterSettings(timeout: .seconds(5))
+        public var balancerName: String?
+
+        public static func parse(_ r: ConfigReader) throws(ConfigError) -> Config {
+            var c = Config()
+            guard let endpoint = try r.string("endpoint"), !endpoint.isEmpty else {
+                throw r.error("endpoint", "must be set (host:port of the OTLP/gRPC backend, e.g. tempo.monitoring:4317)")
+            }
+            c.endpoint = endpoint
+            do { c.url = try ExporterURL(parsing: endpoint, defaultPort: nil) } catch {
+                throw r.error("endpoint", error.description)
+            }
+            try OTLPExporterSettings.readPlainTextTLS(r, scheme: c.url?.scheme)
+            try c.settings.read(r, compressions: ["gzip", "zstd"])
+            c.balancerName = try r.string("balancer_name")
+            _ = try r.int("write_buffer_size")
+            _ = try r.int("read_buffer_size")
+            _ = try r.bool("wait_for_ready")
+            if r.has("keepalive") { _ = try r.child("keepalive") }
+            if r.has("auth") { throw r.error("auth", "authenticators are not supported by this version of Swiftlet; use headers") }
+            return c
+        }
+    }
+
+    static func make(_ context: ComponentContext, _ config: Config) throws -> any Component & TraceConsumer {
+        if let balancer = config.balancerName {
+            context.logger.warn("balancer_name is ignored: Swiftlet keeps one HTTP/2 connection to the endpoint", ["balancer_name": balancer])
+        }
+        guard let url = config.url else { throw ExporterURLError(text: config.endpoint, reason: "no endpoint") }
+        let sender = OTLPGRPCSender(endpoint: url.endpoint, settings: config.settings, logger: context.logger)
+        return OTLPExporter(context, settings: config.settings, sender: sender, encode: OTLPProtoEncoder.encodeExportRequest)
+    }
+}
+
+/// Sends `ExportTraceServiceRequest`s as unary gRPC calls over one HTTP/2 connection.
+struct OTLPGRPCSender: ExportSender {
+    static let path = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+    private let client: GRPCClient
+    private let settings: OTLPExporterSettings
+    private let metadata: [(String, String)]
+    private let logger: Logger
+
+    init(endpoint: ClientEndpoint, settings: OTLPExporterSettings, logger: Logger) {
+        client = GRPCClient(endpoint: endpoint, connectTimeout: settings.timeout.seconds, logger: logger)
+        self.settings = settings
+        metadata = settings.metadata
+        self.logger = logger
+    }
+
+    func send(_ request: ExportRequest, completion: @escaping @Sendable (SendOutcome) -> Void) {
+        client.unary(path: Self.path, message: request.body, metadata: metadata, compression: settings.compression,
+                     timeout: settings.timeout.seconds) { [logger] result in
+            switch result {
+            case let .success(response):
+                if let partial = OTLPProtoDecoder.partialSuccess(response: response), partial.rejectedSpans > 0 || !partial.message.isEmpty {
+                    logger.warn("Partial success response", ["message": partial.message, "dropped_spans": partial.rejectedSpans])
+                }
+                completion(.success)
+            case let .failure(status):
+                completion(Self.outcome(status))
+            }
+        }
+    }
+
+    /// Retryable as the OTLP specification lists; a RetryInfo delay is honoured (and makes
+    /// RESOURCE_EXHAUSTED retryable).
+    static func outcome(_ status: GRPCStatus) -> SendOutcome {
+        let delay = status.detailsBase64.flatMap { Base64.decode($0.utf8) }.flatMap { OTLPProtoDecoder.retryDelay(status: $0) }
+        let message = "rpc error: code = \(status.code) desc = \(status.message)"
+        return status.code.isRetryable(hasRetryDelay: delay != nil) ? .retryable(message, retryAfter: delay) : .permanent(message)
+    }
+
+    func close() { client.close() }
+}

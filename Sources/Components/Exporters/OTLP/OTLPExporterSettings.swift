@@ -1,0 +1,111 @@
+import Config
+import Transport
+
+/// What both OTLP exporters read: headers, compression, timeout, retry and queue.
+public struct OTLPExporterSettings: Sendable, Equatable {
+    public var headers: [String: String] = [:]
+    /// nil: none.
+    public var compression: ContentCoding? = .gzip
+    public var timeout: Duration
+    public var retry = RetrySettings()
+    public var queue = QueueSettings()
+
+    init(timeout: Duration) {
+        self.timeout = timeout
+    }
+
+    mutating func read(_ r: ConfigReader, compressions: Set<String>) throws(ConfigError) {
+        if let headers = try r.child("headers") {
+            for key in headers.keys {
+                self.headers[key] = try headers.string(key) ?? ""
+            }
+        }
+        if let text = try r.string("compression") {
+            guard compressions.contains(text) || text == "none" || text.isEmpty else {
+                throw r.error("compression", "unsupported compression \"\(text)\"; Swiftlet supports \(compressions.sorted().joined(separator: ", ")) and none")
+            }
+            do {
+                compression = text == "none" ? nil : try ContentCoding(token: text)
+            } catch {
+                throw r.error("compression", "\(error)")
+            }
+        }
+        timeout = try r.duration("timeout") ?? timeout
+        guard timeout > .zero else { throw r.error("timeout", "must be greater than 0") }
+        retry = try RetrySettings.parse(r.child("retry_on_failure"))
+        queue = try QueueSettings.parse(r.child("sending_queue"))
+    }
+
+    /// `tls`: only `insecure: true` (plain text) is served; anything needing TLS is refused so
+    /// data is never sent in plain text by mistake.
+    static func readPlainTextTLS(_ r: ConfigReader, scheme: String?) throws(ConfigError) {
+        if scheme == "https" {
+            throw r.error("endpoint", "an https:// endpoint needs TLS, which this version of Swiftlet does not support; use http:// or host:port with tls::insecure: true")
+        }
+        guard let tls = try r.child("tls") else {
+            if scheme == "http" { return }
+            throw r.error("tls", "TLS is on by default for this exporter and this version of Swiftlet does not support it; set tls::insecure: true to send plain text")
+        }
+        let insecure = try tls.bool("insecure") ?? false
+        guard insecure else {
+            throw tls.error("insecure", "TLS is not supported by this version of Swiftlet; set insecure: true to send plain text")
+        }
+        for key in tls.keys where key != "insecure" {
+            throw tls.error(key, "TLS settings are not supported by this version of Swiftlet (only insecure: true)")
+        }
+    }
+
+    var metadata: [(String, String)] {
+        headers.sorted { $0.key < $1.key }.map { ($0.key.lowercased(), $0.value) }
+    }
+}
+
+/// `host:port` or `scheme://host:port[/path]` split into its parts.
+struct ExporterURL: Sendable, Equatable {
+    var scheme: String?
+    var host: String
+    var port: Int
+    var path: String
+
+    init(parsing text: String, defaultPort: Int?) throws(ExporterURLError) {
+        scheme = nil
+        var rest = Substring(text)
+        if let colon = rest.firstIndex(of: ":"), rest[colon...].hasPrefix("://") {
+            scheme = rest[..<colon].lowercased()
+            rest = rest[colon...].dropFirst(3)
+        }
+        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+        path = String(rest[slash...])
+        let authority = rest[..<slash]
+        var hostPart = authority
+        var portText: Substring?
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { throw ExporterURLError(text: text, reason: "unclosed [") }
+            hostPart = authority[authority.index(after: authority.startIndex)..<close]
+            let after = authority[authority.index(after: close)...]
+            if after.hasPrefix(":") { portText = after.dropFirst() }
+        } else if let colon = authority.lastIndex(of: ":") {
+            hostPart = authority[..<colon]
+            portText = authority[authority.index(after: colon)...]
+        }
+        guard !hostPart.isEmpty else { throw ExporterURLError(text: text, reason: "no host") }
+        host = String(hostPart)
+        if let portText {
+            guard let p = Int(portText), (1...65535).contains(p) else { throw ExporterURLError(text: text, reason: "invalid port") }
+            port = p
+        } else {
+            guard let p = defaultPort ?? (scheme == "https" ? 443 : scheme == "http" ? 80 : nil) else {
+                throw ExporterURLError(text: text, reason: "no port")
+            }
+            port = p
+        }
+    }
+
+    var endpoint: ClientEndpoint { ClientEndpoint(host: host, port: port) }
+}
+
+struct ExporterURLError: Error, CustomStringConvertible {
+    let text: String
+    let reason: String
+    var description: String { "invalid endpoint \"\(text)\": \(reason)" }
+}

@@ -1,0 +1,123 @@
+import Config
+import Diagnostics
+import Pipeline
+import TraceModel
+import Transport
+import WireFormats
+
+/// `otlp_http` (and its older name `otlphttp`): OTLP/HTTP, protobuf or JSON, to `<endpoint>/v1/traces`.
+public enum OTLPHTTPExporter {
+    public static let factory = ComponentFactory.exporter("otlp_http", .stable, parse: Config.parse, make: make)
+    public static let legacyFactory = ComponentFactory.exporter("otlphttp", .stable, parse: Config.parse, make: make)
+
+    public enum Encoding: String, Sendable { case proto, json }
+
+    public struct Config: Sendable, Equatable {
+        var url: ExporterURL?
+        public var encoding = Encoding.proto
+        public var settings = OTLPExporterSettings(timeout: .seconds(30))
+
+        public static func parse(_ r: ConfigReader) throws(ConfigError) -> Config {
+            var c = Config()
+            let endpoint = try r.string("endpoint")
+            let tracesEndpoint = try r.string("traces_endpoint")
+            guard let text = tracesEndpoint ?? endpoint, !text.isEmpty else {
+                throw r.error("endpoint", "must be set (the base URL; /v1/traces is appended), or traces_endpoint")
+            }
+            do throws(ExporterURLError) {
+                var url = try ExporterURL(parsing: text, defaultPort: nil)
+                guard url.scheme == "http" || url.scheme == "https" else {
+                    throw ExporterURLError(text: text, reason: "the URL needs a scheme, http:// or https://")
+                }
+                if tracesEndpoint == nil {
+                    url.path = (url.path.hasSuffix("/") ? String(url.path.dropLast()) : url.path) + "/v1/traces"
+                } else if url.path.isEmpty {
+                    url.path = "/"
+                }
+                c.url = url
+            } catch {
+                throw r.error(tracesEndpoint == nil ? "endpoint" : "traces_endpoint", error.description)
+            }
+            if c.url?.scheme == "https" {
+                throw r.error(tracesEndpoint == nil ? "endpoint" : "traces_endpoint", "https:// needs TLS, which this version of Swiftlet does not support; use http://")
+            }
+            if let tls = try r.child("tls") {
+                _ = try tls.bool("insecure")
+                try tls.finish()
+            }
+            if let text = try r.string("encoding") {
+                guard let e = Encoding(rawValue: text) else { throw r.error("encoding", "expected proto or json, got \"\(text)\"") }
+                c.encoding = e
+            }
+            try c.settings.read(r, compressions: ["gzip", "zstd", "deflate", "zlib"])
+            _ = try r.int("write_buffer_size")
+            _ = try r.int("read_buffer_size")
+            _ = try r.duration("idle_conn_timeout")
+            _ = try r.int("max_idle_conns")
+            _ = try r.int("max_idle_conns_per_host")
+            return c
+        }
+    }
+
+    static func make(_ context: ComponentContext, _ config: Config) throws -> any Component & TraceConsumer {
+        guard let url = config.url else { throw ExporterURLError(text: "", reason: "no endpoint") }
+        let sender = OTLPHTTPSender(url: url, encoding: config.encoding, settings: config.settings, logger: context.logger)
+        let encode: @Sendable (TraceBatch) -> [UInt8] = config.encoding == .json ? OTLPJSONEncoder.encodeExportRequest : OTLPProtoEncoder.encodeExportRequest
+        return OTLPExporter(context, settings: config.settings, sender: sender, encode: encode)
+    }
+}
+
+/// POSTs export requests over pooled HTTP/1.1 keep-alive connections.
+struct OTLPHTTPSender: ExportSender {
+    private let client: HTTP1Client
+    private let path: String
+    private let headers: [(String, String)]
+    private let compression: ContentCoding?
+    private let timeout: Double
+
+    init(url: ExporterURL, encoding: OTLPHTTPExporter.Encoding, settings: OTLPExporterSettings, logger: Logger) {
+        client = HTTP1Client(endpoint: url.endpoint, connectTimeout: settings.timeout.seconds, logger: logger)
+        path = url.path
+        compression = settings.compression
+        timeout = settings.timeout.seconds
+        var headers = [("Content-Type", encoding == .json ? "application/json" : "application/x-protobuf"),
+                       ("User-Agent", "swiftlet")]
+        if let compression { headers.append(("Content-Encoding", compression.token)) }
+        self.headers = headers + settings.metadata
+    }
+
+    func send(_ request: ExportRequest, completion: @escaping @Sendable (SendOutcome) -> Void) {
+        let body = compression.map { $0.encode(request.body) } ?? request.body
+        client.send(HTTPClientRequest(path: path, headers: headers, body: body), timeout: timeout) { result in
+            switch result {
+            case let .failure(error):
+                if case .malformedResponse = error { return completion(.permanent(error.description)) }
+                completion(.retryable(error.description, retryAfter: nil))
+            case let .success(response):
+                completion(Self.outcome(response))
+            }
+        }
+    }
+
+    /// 2xx succeeds; 429, 502, 503, 504 are retried honouring `Retry-After` (OTLP specification,
+    /// "OTLP/HTTP Throttling"); anything else is permanent.
+    static func outcome(_ response: HTTPClientResponse) -> SendOutcome {
+        if (200..<300).contains(response.status) { return .success }
+        let text = String(decoding: response.body.prefix(512), as: UTF8.self)
+        let message = "HTTP \(response.status): \(text)"
+        switch response.status {
+        case 429, 502, 503, 504:
+            return .retryable(message, retryAfter: response.headers["retry-after"].flatMap(retryAfter))
+        default:
+            return .permanent(message)
+        }
+    }
+
+    /// `Retry-After` in seconds (an HTTP-date is left to the backoff).
+    static func retryAfter(_ text: String) -> Duration? {
+        guard let seconds = Int(Substring(text).trimmingSpaces()), seconds >= 0 else { return nil }
+        return .seconds(seconds)
+    }
+
+    func close() { client.close() }
+}

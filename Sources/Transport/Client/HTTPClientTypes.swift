@@ -1,0 +1,65 @@
+/// A request an exporter sends; the client adds framing fields and the authority.
+public struct HTTPClientRequest: Sendable {
+    public var method: String
+    public var path: String
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+
+    public init(method: String = "POST", path: String, headers: [(String, String)] = [], body: [UInt8] = []) {
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.body = body
+    }
+}
+
+public struct HTTPClientResponse: Sendable {
+    public var status: Int
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+    /// HTTP/2 trailers (gRPC's status); empty for HTTP/1.1.
+    public var trailers: HTTPHeaders
+
+    public init(status: Int, headers: HTTPHeaders = HTTPHeaders([]), body: [UInt8] = [], trailers: HTTPHeaders = HTTPHeaders([])) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.trailers = trailers
+    }
+}
+
+/// Why a request got no response. Every case but `malformedResponse` may be retried: the server
+/// either never saw the request or did not answer it.
+public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible {
+    case connectFailed(String)
+    case connectionLost(String)
+    case timedOut
+    /// RST_STREAM with this HTTP/2 error code (REFUSED_STREAM: not processed, safe to retry).
+    case streamReset(UInt32)
+    case malformedResponse(String)
+
+    public var description: String {
+        switch self {
+        case let .connectFailed(reason): "connect failed: \(reason)"
+        case let .connectionLost(reason): "connection lost: \(reason)"
+        case .timedOut: "request timed out"
+        case let .streamReset(code): "stream reset by the server (HTTP/2 error code \(code))"
+        case let .malformedResponse(reason): "malformed response: \(reason)"
+        }
+    }
+}
+
+public typealias HTTPClientCompletion = @Sendable (Result<HTTPClientResponse, HTTPClientError>) -> Void
+
+/// Where a client connects: host and port, with the authority (`Host`) it names.
+public struct ClientEndpoint: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public var authority: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
