@@ -2,10 +2,11 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 SWIFT ?= swift
-DEB_PACKAGES := libnghttp2-dev zlib1g-dev libyaml-dev libzstd-dev
+DEB_PACKAGES := libnghttp2-dev zlib1g-dev libyaml-dev libzstd-dev nghttp2-client
 VENV := .venv
 PYTHON := $(VENV)/bin/python
-PY_PACKAGES := pytest==8.3.4 pyyaml opentelemetry-sdk==1.29.0 opentelemetry-exporter-otlp-proto-http==1.29.0 opentelemetry-proto==1.29.0
+PY_PACKAGES := pytest==8.3.4 pyyaml opentelemetry-sdk==1.29.0 opentelemetry-exporter-otlp-proto-http==1.29.0 \
+	opentelemetry-exporter-otlp-proto-grpc==1.29.0 opentelemetry-proto==1.29.0 zstandard==0.25.0 h2==4.4.1
 FUZZ_SECONDS ?= 20
 # The release link, chosen for a small resident set (README, Footprint):
 # - non-PIE, as Go links the Collector on amd64: the loader applies no relative relocations;
