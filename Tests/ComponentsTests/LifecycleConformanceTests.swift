@@ -4,28 +4,47 @@ import Pipeline
 import SwiftletTestKit
 import Testing
 
-/// A valid config for each registered type, on port 0 where it listens. A new component without
+/// A valid config for each registered type, on port 0 where it listens; keyed `kind:type` where a
+/// type names components of two kinds (the `otlp` receiver and exporter). A new component without
 /// an entry here fails `everyRegisteredType_hasAConformanceFixture`.
 let conformanceFixtures: [String: String] = [
     "otlp": "protocols:\n  http:\n    endpoint: 127.0.0.1:0\n",
+    "jaeger": "protocols:\n  thrift_http:\n    endpoint: 127.0.0.1:0\n  thrift_compact:\n    endpoint: 127.0.0.1:0\n  thrift_binary:\n    endpoint: 127.0.0.1:0\n",
+    "zipkin": "endpoint: 127.0.0.1:0\n",
     "batch": "timeout: 10ms\n",
     "memory_limiter": "check_interval: 1s\nlimit_mib: 100000\n",
     "debug": "verbosity: basic\n",
     "logging": "loglevel: warn\n",
     "health_check": "endpoint: 127.0.0.1:0\n",
+    // Nothing listens on port 1: sends fail at once and, without retries, are dropped.
+    "exporter:otlp": exporterFixture("127.0.0.1:1\ntls:\n  insecure: true"),
+    "otlp_grpc": exporterFixture("127.0.0.1:1\ntls:\n  insecure: true"),
+    "otlphttp": exporterFixture("http://127.0.0.1:1"),
+    "otlp_http": exporterFixture("http://127.0.0.1:1"),
 ]
+
+private func exporterFixture(_ endpoint: String) -> String {
+    "endpoint: \(endpoint)\ntimeout: 200ms\nretry_on_failure:\n  enabled: false\n"
+}
+
+/// Each registered factory as `kind:type`.
+let registeredComponents = ComponentRegistry.builtin.factories.map { "\($0.kind.rawValue):\($0.type)" }
+
+private func fixture(_ factory: ComponentFactory) -> String? {
+    conformanceFixtures["\(factory.kind.rawValue):\(factory.type)"] ?? conformanceFixtures[factory.type]
+}
 
 @Test func everyRegisteredType_hasAConformanceFixture() {
     for factory in ComponentRegistry.builtin.factories {
-        #expect(conformanceFixtures[factory.type] != nil, "no fixture for \(factory.type)")
+        #expect(fixture(factory) != nil, "no fixture for \(factory.type)")
     }
 }
 
-@Test(arguments: ComponentRegistry.builtin.factories.map(\.type))
+@Test(arguments: registeredComponents)
 func component_startsConsumesAndShutsDown(type: String) throws {
     let (factory, config) = try made(type)
     let sink = SinkConsumer()
-    let component = try factory.make(context(type, factory.kind), config, sink)
+    let component = try factory.make(context(factory.type, factory.kind), config, sink)
     try component.start()
     if let consumer = component as? any TraceConsumer {
         try consumer.consume(sampleBatch(spans: 3))
@@ -34,16 +53,17 @@ func component_startsConsumesAndShutsDown(type: String) throws {
     if factory.kind == .processor { #expect(sink.spanCount == 3) }
 }
 
-@Test(arguments: ComponentRegistry.builtin.factories.map(\.type))
+@Test(arguments: registeredComponents)
 func component_shutsDownWithoutStart(type: String) throws {
     let (factory, config) = try made(type)
-    let component = try factory.make(context(type, factory.kind), config, SinkConsumer())
+    let component = try factory.make(context(factory.type, factory.kind), config, SinkConsumer())
     component.shutdown()
 }
 
-private func made(_ type: String) throws -> (ComponentFactory, any Sendable) {
-    let factory = try #require(ComponentRegistry.builtin.factories.first { $0.type == type })
-    let reader = try ConfigReader(try YAMLParser.parse(conformanceFixtures[type] ?? "", file: "fixture"), path: type, file: "fixture")
+private func made(_ kindAndType: String) throws -> (ComponentFactory, any Sendable) {
+    let factory = try #require(ComponentRegistry.builtin.factories.first { "\($0.kind.rawValue):\($0.type)" == kindAndType })
+    let type = factory.type
+    let reader = try ConfigReader(try YAMLParser.parse(fixture(factory) ?? "", file: "fixture"), path: type, file: "fixture")
     let config = try factory.parseConfig(reader)
     try reader.finish()
     return (factory, config)

@@ -64,9 +64,9 @@ final class HTTP2ClientProtocol: ConnectionProtocol, HTTP2SessionDelegate, @unch
 
     private func timedOut(_ streamID: Int32) {
         guard streams[streamID] != nil else { return }
+        finish(streamID, .failure(.timedOut))
         session?.resetStream(streamID, errorCode: HTTP2ErrorCode.cancel)
         session?.send()
-        finish(streamID, .failure(.timedOut))
     }
 
     private func finish(_ streamID: Int32, _ result: Result<HTTPClientResponse, HTTPClientError>) {
