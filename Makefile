@@ -7,7 +7,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 PY_PACKAGES := pytest==8.3.4 pyyaml opentelemetry-sdk==1.29.0 opentelemetry-exporter-otlp-proto-http==1.29.0 \
 	opentelemetry-exporter-otlp-proto-grpc==1.29.0 opentelemetry-proto==1.29.0 zstandard==0.25.0 h2==4.4.1
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 10
 # The release link, chosen for a small resident set (README, Footprint):
 # - non-PIE, as Go links the Collector on amd64: the loader applies no relative relocations;
 # - libstdc++ linked statically: a directory holding only libstdc++.a comes first in the library
@@ -69,17 +69,16 @@ unit: deps
 e2e: build $(VENV)/.ready
 	SWIFTLET_BIN=$(CURDIR)/.build/debug/swiftlet $(PYTHON) -m pytest -q Tests/EndToEnd
 
-## Each decoder's libFuzzer target (OTLP protobuf, OTLP/JSON, HTTP/1.1 requests) for FUZZ_SECONDS
-## over a seed corpus made from the fixtures.
+## Every decoder's libFuzzer target, FUZZ_SECONDS each (make test), over a seed corpus made
+## from the fixtures; `make fuzz` runs each for FUZZ_LONG_SECONDS.
+FUZZ_TARGETS := FuzzOTLPProto FuzzOTLPJSON FuzzHTTPRequest FuzzHTTP2Frames FuzzGRPCMessage
+FUZZ_LONG_SECONDS ?= 600
+
 fuzz-smoke:
-	scripts/fuzz.sh FuzzOTLPProto $(FUZZ_SECONDS)
-	scripts/fuzz.sh FuzzOTLPJSON $(FUZZ_SECONDS)
-	scripts/fuzz.sh FuzzHTTPRequest $(FUZZ_SECONDS)
+	for t in $(FUZZ_TARGETS); do scripts/fuzz.sh $$t $(FUZZ_SECONDS); done
 
 fuzz:
-	scripts/fuzz.sh FuzzOTLPProto 600
-	scripts/fuzz.sh FuzzOTLPJSON 600
-	scripts/fuzz.sh FuzzHTTPRequest 600
+	for t in $(FUZZ_TARGETS); do scripts/fuzz.sh $$t $(FUZZ_LONG_SECONDS); done
 
 ## Stripped binary size, idle RSS, time from exec to a 200 from the health check.
 footprint: release

@@ -12,5 +12,7 @@ let package = Package(
         .executableTarget(name: "FuzzOTLPProto", dependencies: ["FuzzSupport", .product(name: "SwiftletWireFormats", package: "Swiftlet")]),
         .executableTarget(name: "FuzzOTLPJSON", dependencies: ["FuzzSupport", .product(name: "SwiftletWireFormats", package: "Swiftlet")]),
         .executableTarget(name: "FuzzHTTPRequest", dependencies: ["FuzzSupport", .product(name: "SwiftletTransport", package: "Swiftlet")]),
+        .executableTarget(name: "FuzzHTTP2Frames", dependencies: ["FuzzSupport", .product(name: "SwiftletTransport", package: "Swiftlet")]),
+        .executableTarget(name: "FuzzGRPCMessage", dependencies: ["FuzzSupport", .product(name: "SwiftletTransport", package: "Swiftlet")]),
     ]
 )

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Usage: scripts/fuzz.sh FuzzOTLPProto|FuzzOTLPJSON|FuzzHTTPRequest SECONDS
+# Usage: scripts/fuzz.sh TARGET SECONDS (TARGET: one of the executables in Fuzz/Package.swift)
 # Builds the libFuzzer harness (debug, ASan), seeds a corpus from the fixtures and fuzzes
 # for SECONDS. Exits non-zero if the fuzzer finds a crash.
 set -euo pipefail
 
-target="${1:?usage: $0 FuzzOTLPProto|FuzzOTLPJSON|FuzzHTTPRequest SECONDS}"
-seconds="${2:?usage: $0 FuzzOTLPProto|FuzzOTLPJSON|FuzzHTTPRequest SECONDS}"
+target="${1:?usage: $0 TARGET SECONDS}"
+seconds="${2:?usage: $0 TARGET SECONDS}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
 swift build -c debug --package-path "$root/Fuzz" --product "$target" \

@@ -27,6 +27,9 @@ public final class HTTPServer: Sendable {
         public var httpVersion: HTTPVersion
         /// HTTP/2 only: streams a client may have open at once.
         public var maxConcurrentStreams: Int
+        /// HTTP/2 only: run handlers on the connection's queue instead of the shared pool (the
+        /// fuzzing harness needs every answer before it returns).
+        var handlersInline = false
 
         public init(endpoint: Endpoint, maxRequestBodySize: Int = 20 * 1024 * 1024, maxHeaderBytes: Int = 1 << 20,
                     headerReadTimeout: Double = 60, idleTimeout: Double = 60, maxConnections: Int = 4096,

@@ -170,7 +170,7 @@ final class HTTP2ServerProtocol: ConnectionProtocol, HTTP2SessionDelegate, @unch
         let handler = context.handler
         let limit = configuration.maxRequestBodySize
         let decompress = configuration.decompression
-        DispatchQueue.global().async { [self] in
+        let run: @Sendable () -> Void = { [self] in
             var request = received
             var response: HTTPResponse
             do throws(HTTPParseError) {
@@ -182,8 +182,10 @@ final class HTTP2ServerProtocol: ConnectionProtocol, HTTP2SessionDelegate, @unch
                 response = handler.errorResponse(status: error.status, message: error.message, request: request)
             }
             let answer = response
+            if configuration.handlersInline { return submit(streamID, answer) }
             c.queue.async { self.submit(streamID, answer) }
         }
+        if configuration.handlersInline { run() } else { DispatchQueue.global().async(execute: run) }
     }
 
     private func submit(_ streamID: Int32, _ response: HTTPResponse) {
