@@ -11,6 +11,7 @@ public enum DefaultConfig {
         receivers:
           otlp:
             protocols:
+              grpc:
               http:
 
         processors:
