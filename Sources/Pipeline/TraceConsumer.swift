@@ -15,6 +15,23 @@ public protocol TraceConsumer: Sendable {
 public protocol Component: AnyObject, Sendable {
     func start() throws
     func shutdown()
+    /// `start` with the host, where a component finds the extensions it needs (a persistent
+    /// queue's storage, say). Defaults to `start()`.
+    func start(host: any ComponentHost) throws
+    /// `shutdown` with the time (monotonic ns) by which the whole service must have stopped: a
+    /// component that drains (an exporter's queue) gives up there. Defaults to `shutdown()`.
+    func shutdown(deadline: UInt64)
+}
+
+extension Component {
+    public func start(host: any ComponentHost) throws { try start() }
+    public func shutdown(deadline: UInt64) { shutdown() }
+}
+
+/// What the running service offers its components.
+public protocol ComponentHost: Sendable {
+    /// The started extension with this id, if the service runs one.
+    func `extension`(_ id: ComponentID) -> (any Component)?
 }
 
 /// Passes each batch to several consumers. Copy-on-write makes this free for consumers that do not

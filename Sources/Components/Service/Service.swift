@@ -85,14 +85,24 @@ public final class Service: Sendable {
         metricsServer = try config.metricsEndpoint.map { try MetricsServer(endpoint: $0, metrics: metrics, logger: logger.named("telemetry")) }
     }
 
+    /// The extensions by id, for components that look them up at start.
+    private struct Host: ComponentHost {
+        let extensions: [ComponentID: any Component]
+        func `extension`(_ id: ComponentID) -> (any Component)? { extensions[id] }
+    }
+
+    /// How long a shutdown may take in all before what is still queued is dropped.
+    public static let shutdownBudgetSeconds = 20.0
+
     /// Starts every component; on a failure, shuts down what was started and rethrows.
     public func start() throws {
+        let host = Host(extensions: Dictionary(extensions, uniquingKeysWith: { first, _ in first }))
         let telemetry: [(ComponentID, any Component)] = metricsServer.map { [(ComponentID(type: "telemetry"), $0)] } ?? []
         let order = telemetry + extensions + exporters + processors.flatMap { $0.reversed() } + receivers
         for (id, component) in order {
             do {
                 logger.debug("Starting component", ["id": id])
-                try component.start()
+                try component.start(host: host)
             } catch {
                 logger.error("Failed to start component", ["id": id, "error": "\(error)"])
                 shutdown()
@@ -109,9 +119,10 @@ public final class Service: Sendable {
         logger.info("Shutdown requested, stopping components")
         let order = receivers + processors.flatMap { $0 } + exporters + extensions
             + (metricsServer.map { [(ComponentID(type: "telemetry"), $0)] } ?? [])
+        let deadline = WallClock.monotonicNano() + UInt64(Self.shutdownBudgetSeconds * 1e9)
         for (id, component) in order {
             logger.debug("Stopping component", ["id": id])
-            component.shutdown()
+            component.shutdown(deadline: deadline)
         }
         logger.info("Shutdown complete.")
     }

@@ -38,6 +38,12 @@ final class OTLPExporter: Component, TraceConsumer, SelfCountingExporter {
     func shutdown() {
         sender.shutdown(deadline: shutdownDeadline)
     }
+
+    /// Drains the queue until the service's deadline (at most the configured wait).
+    func shutdown(deadline: UInt64) {
+        let left = Double(deadline &- min(deadline, WallClock.monotonicNano())) / 1e9
+        sender.shutdown(deadline: min(shutdownDeadline, left))
+    }
 }
 
 /// `otlp_grpc` (and its older name `otlp`): OTLP/gRPC to `TraceService/Export`.
