@@ -149,3 +149,53 @@ class HTTPBackend:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+class StalledBackend:
+    """Accepts TCP connections and reads what arrives, but never answers: not even the HTTP/2
+    server preface. `stop` closes the listener and every accepted connection."""
+
+    def __init__(self, port=0):
+        import socket
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", port))
+        self.sock.listen(128)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = []
+        self.bytes_received = 0
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        import selectors
+        sel = selectors.DefaultSelector()
+        sel.register(self.sock, selectors.EVENT_READ)
+        while self.running:
+            for key, _ in sel.select(timeout=0.1):
+                if key.fileobj is self.sock:
+                    try:
+                        conn, _ = self.sock.accept()
+                    except OSError:
+                        continue
+                    conn.setblocking(False)
+                    self.accepted.append(conn)
+                    sel.register(conn, selectors.EVENT_READ)
+                else:
+                    try:
+                        data = key.fileobj.recv(65536)
+                    except OSError:
+                        data = b""
+                    if data:
+                        self.bytes_received += len(data)
+                    else:
+                        sel.unregister(key.fileobj)
+        sel.close()
+
+    def stop(self):
+        self.running = False
+        self.thread.join(timeout=5)
+        for c in self.accepted:
+            c.close()
+        self.sock.close()

@@ -22,7 +22,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (ExportTrac
 from opentelemetry.sdk.trace.export import SpanExportResult
 
 from conftest import SHARED, Ports, base_config, free_port, run_cli, wait_until, write_yaml
-from otlp_backend import GRPCBackend, HTTPBackend
+from otlp_backend import GRPCBackend, HTTPBackend, StalledBackend
 from otlp_fixtures import (RecordingExporter, check_printed, emit_spans, expected_from_readable,
                            make_provider, raw_request, raw_span)
 
@@ -564,3 +564,138 @@ def test_the_seeds_config_forwards_to_the_backend(swiftlet_factory, grpc_backend
     assert grpc_backend.recorder.wait_for_spans(len(spans)), grpc_backend.recorder.span_count()
     assert_arrived_exactly_once(grpc_backend.recorder, spans)
     sw.wait_for_spans({f"{s.context.span_id:016x}" for s in spans})
+
+
+# ------------------------------------------------------------------------------ backend outages
+
+def test_backend_down_for_20s_then_back_everything_arrives(swiftlet_factory):
+    port = free_port()
+    ports = Ports()
+    exporter = {"endpoint": f"127.0.0.1:{port}", "tls": {"insecure": True}, "timeout": "1s",
+                "retry_on_failure": {"initial_interval": "200ms", "max_interval": "1s"}}
+    sw = swiftlet_factory(config=grpc_config(ports, {"otlp": exporter}, ["otlp"]), ports=ports)
+    spans = list(sdk_spans_via_grpc(ports.otlp, "outage-a", seed=12))
+    time.sleep(10)
+    spans += list(sdk_spans_via_http(_http_port_of(sw), "outage-b", seed=13))
+    time.sleep(10)
+    backend = GRPCBackend(port=port)
+    try:
+        assert backend.recorder.wait_for_spans(len(spans), timeout=20), backend.recorder.span_count()
+        time.sleep(0.5)
+        assert_arrived_exactly_once(backend.recorder, spans)
+    finally:
+        backend.stop()
+    assert "Will retry the request after interval" in sw.stderr()
+
+
+def _http_port_of(sw) -> int:
+    cfg = __import__("yaml").safe_load((sw.workdir / "config.yaml").read_text())
+    return http_port(cfg)
+
+
+def _rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+async def _sender(i: int, port: int, stop_at: float, results: list, timeouts: list):
+    import asyncio
+    seq = 0
+    trace_id = struct.pack(">QQ", 0xABC, i + 1)
+    while time.monotonic() < stop_at:
+        try:
+            reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 10)
+        except (OSError, asyncio.TimeoutError):
+            await asyncio.sleep(0.2)
+            continue
+        try:
+            while time.monotonic() < stop_at:
+                seq += 1
+                span_id = struct.pack(">Q", i * 1_000_000 + seq)
+                body = raw_request(raw_span(trace_id, span_id, f"sender {i}"))
+                writer.write(b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"
+                             + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+                await writer.drain()
+                try:
+                    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+                except asyncio.TimeoutError:
+                    timeouts.append(span_id)
+                    break
+                status = int(head.split(b" ", 2)[1])
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                await reader.readexactly(length)
+                results.append((span_id, status))
+                if status != 200:
+                    await asyncio.sleep(0.5)  # back off, as an SDK does on 503
+        except (OSError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+
+def test_stalled_backend_1000_senders_for_30s(swiftlet_factory):
+    """A backend that accepts connections and never answers; 1,000 concurrent senders post for
+    30 s. Health answers, senders get 200 or 503 and never wait past their timeout, RSS stays
+    bounded; once a real backend answers, every span answered 200 arrives; SIGTERM exits 0."""
+    import asyncio
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 4096:
+        pytest.skip(f"the descriptor limit ({hard}) is too low for 1,000 senders and the collector")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8192)) if hard != resource.RLIM_INFINITY else 8192, hard))
+    stalled = StalledBackend()
+    port = stalled.port
+    ports = Ports()
+    exporter = {"endpoint": f"127.0.0.1:{port}", "tls": {"insecure": True}, "timeout": "2s",
+                "retry_on_failure": {"initial_interval": "200ms", "max_interval": "1s", "max_elapsed_time": "0s"},
+                "sending_queue": {"queue_size": 10}}
+    sw = swiftlet_factory(config=grpc_config(ports, {"otlp": exporter}, ["otlp"], batch={"timeout": "200ms"}), ports=ports)
+    http = _http_port_of(sw)
+    results, timeouts, rss, health = [], [], [], []
+
+    async def watch(stop_at):
+        while time.monotonic() < stop_at:
+            rss.append(_rss_kib(sw.pid))
+            t0 = time.monotonic()
+            status = await asyncio.get_running_loop().run_in_executor(None, lambda: sw.health(timeout=5)[0])
+            health.append((status, time.monotonic() - t0))
+            await asyncio.sleep(1)
+
+    async def run():
+        stop_at = time.monotonic() + 30
+        await asyncio.gather(watch(stop_at), *[_sender(i, http, stop_at, results, timeouts) for i in range(1000)])
+
+    try:
+        asyncio.run(run())
+        statuses = {s for _, s in results}
+        accepted = {sid for sid, s in results if s == 200}
+        assert not timeouts, f"{len(timeouts)} requests waited past 10 s"
+        assert statuses <= {200, 503}, statuses
+        assert 503 in statuses and accepted, (len(accepted), statuses)
+        assert health and all(s == 200 and t < 2 for s, t in health), health
+        assert max(rss) < 512 * 1024, f"RSS grew to {max(rss) // 1024} MiB"
+    finally:
+        stalled.stop()
+    backend = GRPCBackend(port=port)
+    try:
+        assert backend.recorder.wait_for_spans(len(accepted), timeout=90), (backend.recorder.span_count(), len(accepted))
+        time.sleep(1)
+        got = [span.span_id for _, _, span in backend.recorder.spans()]
+        assert len(got) == len(set(got)) and set(got) == accepted, \
+            f"{len(set(got) - accepted)} unexpected, {len(accepted - set(got))} missing, {len(got) - len(set(got))} duplicated"
+    finally:
+        backend.stop()
+    stalled = StalledBackend(port=port)
+    try:
+        for i in range(5):
+            _post_spans(http, 5000 + i)
+        code, took = sw.stop(signal.SIGTERM, timeout=40)
+        assert code == 0 and took < 30, (code, took)
+    finally:
+        stalled.stop()

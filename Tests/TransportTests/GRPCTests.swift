@@ -195,6 +195,19 @@ private func call(_ client: GRPCClient, _ path: String, _ message: [UInt8], comp
     #expect(try call(client, "/test.Echo/Echo", [4])?.get() == [4])
 }
 
+@Test func grpcServer_answersDeadlineExceeded_forAnExpiredCall() {
+    let handler = EchoGRPC.handler()
+    let framed = GRPCMessageFraming.frame([1, 2])
+    func run(_ timeout: String) -> String? {
+        let request = HTTPRequest(method: "POST", path: "/test.Echo/Echo", headers: HTTPHeaders([
+            ("content-type", "application/grpc"), ("grpc-timeout", timeout)]), body: framed)
+        let response = handler.handle(request)
+        return (response.trailers.isEmpty ? HTTPHeaders(response.headers) : HTTPHeaders(response.trailers))["grpc-status"]
+    }
+    #expect(run("0n") == "4")
+    #expect(run("10S") == "0")
+}
+
 @Test func grpcClient_failsFast_whenNothingListens() {
     let client = GRPCClient(endpoint: ClientEndpoint(host: "127.0.0.1", port: 1), connectTimeout: 2, logger: quiet)
     defer { client.close() }

@@ -62,6 +62,10 @@ public struct GRPCServerHandler: HTTPHandler {
             return .failure(error)
         }
         let deadline = GRPCTimeout.parse(request.headers["grpc-timeout"]).map { now &+ $0 }
+        // The client has stopped waiting: doing the work would only risk a duplicate on its retry.
+        if let deadline, deadline <= WallClock.monotonicNano() {
+            return .failure(GRPCStatus(.deadlineExceeded, "grpc: the call's deadline passed before it was handled"))
+        }
         return method(GRPCCall(path: request.path, message: message, metadata: request.headers, deadline: deadline,
                                remoteAddress: request.remoteAddress))
     }
