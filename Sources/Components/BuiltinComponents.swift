@@ -11,6 +11,7 @@ public enum BuiltinComponents {
         OTLPGRPCExporter.legacyFactory,
         OTLPHTTPExporter.factory,
         OTLPHTTPExporter.legacyFactory,
+        NopExporter.factory,
         HealthCheckExtension.factory,
     ]
 }

@@ -35,9 +35,13 @@ public struct ScopeSpans: Equatable, Sendable {
 }
 
 public struct ResourceSpans: Equatable, Sendable {
-    public var resource: Resource
-    public var scopeSpans: [ScopeSpans]
-    public var schemaURL: String
+    // Any change drops the received encoding: it no longer says what the value holds.
+    public var resource: Resource { didSet { encoded = nil } }
+    public var scopeSpans: [ScopeSpans] { didSet { encoded = nil } }
+    public var schemaURL: String { didSet { encoded = nil } }
+    /// The `ResourceSpans` message as received, while the value is unchanged (OTLP protobuf in,
+    /// every span valid); exporters then forward these bytes as they are.
+    public var encoded: EncodedBytes?
 
     public init(resource: Resource = Resource(), scopeSpans: [ScopeSpans] = [], schemaURL: String = "") {
         self.resource = resource
@@ -46,6 +50,11 @@ public struct ResourceSpans: Equatable, Sendable {
     }
 
     public var spanCount: Int { scopeSpans.reduce(0) { $0 + $1.spans.count } }
+
+    /// Equal content; how it arrived does not matter.
+    public static func == (a: ResourceSpans, b: ResourceSpans) -> Bool {
+        a.resource == b.resource && a.scopeSpans == b.scopeSpans && a.schemaURL == b.schemaURL
+    }
 }
 
 /// What flows through a pipeline: the content of one `ExportTraceServiceRequest`, or several

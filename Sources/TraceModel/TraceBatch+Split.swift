@@ -7,6 +7,18 @@ extension TraceBatch {
         var current = TraceBatch()
         var currentSpans = 0
         for rs in resourceSpans {
+            // Whole, it stays unchanged (and keeps the bytes it arrived in).
+            let whole = rs.spanCount
+            if whole > 0, whole <= cap - currentSpans {
+                current.resourceSpans.append(rs)
+                currentSpans += whole
+                if currentSpans == cap {
+                    out.append(current)
+                    current = TraceBatch()
+                    currentSpans = 0
+                }
+                continue
+            }
             var part = rs
             part.scopeSpans = []
             for ss in rs.scopeSpans {

@@ -21,6 +21,7 @@ let conformanceFixtures: [String: String] = [
     "otlp_grpc": exporterFixture("127.0.0.1:1\ntls:\n  insecure: true"),
     "otlphttp": exporterFixture("http://127.0.0.1:1"),
     "otlp_http": exporterFixture("http://127.0.0.1:1"),
+    "nop": "",
 ]
 
 private func exporterFixture(_ endpoint: String) -> String {

@@ -11,12 +11,21 @@ public enum OTLPProtoDecoder {
         return decoder.rejections.result(batch)
     }
 
+    /// As above; each `ResourceSpans` whose spans are all valid also keeps its bytes
+    /// (`ResourceSpans.encoded`) so an OTLP exporter can forward them without encoding again.
     public static func decodeExportRequest(
         _ bytes: [UInt8], limits: OTLPDecodeLimits = .init()
     ) throws(ProtoDecodeError) -> OTLPDecodeResult {
+        let storage = EncodedBytes.Storage(bytes)
         // withUnsafeBytes is rethrows (untyped); carry the typed error out in a Result.
         let result = bytes.withUnsafeBytes { buffer in
-            Result { () throws(ProtoDecodeError) in try decodeExportRequest(buffer, limits: limits) }
+            Result { () throws(ProtoDecodeError) in
+                var decoder = OTLPProtoTraceDecoder(limits: limits)
+                decoder.keepEncoding = storage
+                var reader = ProtoReader(buffer)
+                let batch = try decoder.decodeRequest(&reader)
+                return decoder.rejections.result(batch)
+            }
         }
         return try result.get()
     }
@@ -27,6 +36,8 @@ public enum OTLPProtoDecoder {
 struct OTLPProtoTraceDecoder {
     let limits: OTLPDecodeLimits
     var rejections = SpanRejections()
+    /// The body being decoded, when each valid `ResourceSpans` should keep its bytes.
+    var keepEncoding: EncodedBytes.Storage?
 
     init(limits: OTLPDecodeLimits) {
         self.limits = limits
@@ -42,9 +53,15 @@ struct OTLPProtoTraceDecoder {
             }
             let index = batch.resourceSpans.count
             var resourceSpans = ResourceSpans()
+            let rejectedBefore = rejections.count
+            var content = 0..<0
             try inField("resource_spans[\(index)]") { () throws(ProtoDecodeError) in
                 var sub = try reader.message(tag)
+                content = sub.position..<sub.end
                 try decodeResourceSpans(&sub, into: &resourceSpans, index: index)
+            }
+            if let storage = keepEncoding, rejections.count == rejectedBefore {
+                resourceSpans.encoded = EncodedBytes(storage, content)
             }
             batch.resourceSpans.append(resourceSpans)
         }

@@ -4,12 +4,21 @@ import TraceModel
 /// one allocation, then fields written back to front (see `ProtoWriter`). Defaults are skipped
 /// as proto3 does, except oneof members (AnyValue), which are always written.
 public enum OTLPProtoEncoder {
+    /// A `ResourceSpans` that still carries the bytes it arrived in is copied, not encoded again.
     public static func encodeExportRequest(_ batch: TraceBatch) -> [UInt8] {
         var size = 0
-        for resourceSpans in batch.resourceSpans { size += ProtoSize.lengthDelimited(1, OTLPProtoSizes.resourceSpans(resourceSpans)) }
+        for resourceSpans in batch.resourceSpans {
+            size += ProtoSize.lengthDelimited(1, resourceSpans.encoded?.count ?? OTLPProtoSizes.resourceSpans(resourceSpans))
+        }
         return ProtoWriter.withBuffer(size: size) { writer in
             for resourceSpans in batch.resourceSpans.reversed() {
-                writer.writeMessageField(1) { OTLPProtoWrites.resourceSpans(resourceSpans, &$0) }
+                writer.writeMessageField(1) { writer in
+                    if let encoded = resourceSpans.encoded {
+                        encoded.withUnsafeBytes { writer.writeRaw($0) }
+                    } else {
+                        OTLPProtoWrites.resourceSpans(resourceSpans, &writer)
+                    }
+                }
             }
         }
     }

@@ -1,0 +1,96 @@
+import Testing
+import TraceModel
+@testable import WireFormats
+
+/// Two resources; the second's only span has a zero span id (rejected), and the first carries a
+/// field the model does not keep (Resource.entity_refs, 3) that forwarding must not lose.
+private func twoResources() -> [UInt8] {
+    var request = ProtoBytes()
+    request.message(1) { rs in
+        rs.message(1) { resource in
+            resource.message(1) { kv in
+                kv.string(1, "service.name")
+                kv.message(2) { $0.string(1, "cart") }
+            }
+            resource.message(3) { $0.string(1, "entity") }
+        }
+        rs.message(2) { ss in
+            ss.message(2) { span in
+                span.len(1, Array(repeating: 1, count: 16))
+                span.len(2, Array(repeating: 2, count: 8))
+                span.string(5, "kept")
+            }
+        }
+    }
+    request.message(1) { rs in
+        rs.message(2) { ss in
+            ss.message(2) { span in
+                span.len(1, Array(repeating: 1, count: 16))
+                span.len(2, Array(repeating: 0, count: 8))
+                span.string(5, "rejected")
+            }
+            ss.message(2) { span in
+                span.len(1, Array(repeating: 1, count: 16))
+                span.len(2, Array(repeating: 3, count: 8))
+                span.string(5, "valid sibling")
+            }
+        }
+    }
+    return request.bytes
+}
+
+@Test func forwarding_aFullyValidRequestIsWrittenBackByteForByte() throws {
+    let bytes = try Fixture.bytes("request_mixed.binpb")
+    let decoded = try OTLPProtoDecoder.decodeExportRequest(bytes)
+    #expect(decoded.rejectedSpans == 0)
+    #expect(decoded.batch.resourceSpans.allSatisfy { $0.encoded != nil })
+    // The fixture ends with unknown request-level fields, which are not forwarded; every
+    // resource_spans record before them is, byte for byte.
+    let forwarded = OTLPProtoEncoder.encodeExportRequest(decoded.batch)
+    #expect(forwarded.count > 100 && bytes.starts(with: forwarded))
+}
+
+@Test func forwarding_keepsUnknownFields_andReencodesOnlyWhereASpanWasRejected() throws {
+    let bytes = twoResources()
+    let decoded = try OTLPProtoDecoder.decodeExportRequest(bytes)
+    #expect(decoded.rejectedSpans == 1)
+    #expect(decoded.batch.resourceSpans[0].encoded != nil)
+    #expect(decoded.batch.resourceSpans[1].encoded == nil)
+    let forwarded = OTLPProtoEncoder.encodeExportRequest(decoded.batch)
+    // The first resource's bytes, entity_refs included, are there as they came.
+    let first = Array(bytes[2..<(2 + Int(bytes[1]))])
+    #expect(forwarded.starts(with: [bytes[0], bytes[1]] + first))
+    let again = try OTLPProtoDecoder.decodeExportRequest(forwarded)
+    #expect(again.batch == decoded.batch && again.rejectedSpans == 0)
+    #expect(again.batch.resourceSpans[1].scopeSpans[0].spans.map(\.name) == ["valid sibling"])
+}
+
+@Test func forwarding_anyChangeDropsTheReceivedBytes() throws {
+    var batch = try OTLPProtoDecoder.decodeExportRequest(try Fixture.bytes("request_mixed.binpb")).batch
+    batch.resourceSpans[0].scopeSpans[0].spans[0].name = "renamed"
+    #expect(batch.resourceSpans[0].encoded == nil)
+    let again = try OTLPProtoDecoder.decodeExportRequest(OTLPProtoEncoder.encodeExportRequest(batch)).batch
+    #expect(again.resourceSpans[0].scopeSpans[0].spans[0].name == "renamed")
+    batch = try OTLPProtoDecoder.decodeExportRequest(try Fixture.bytes("request_mixed.binpb")).batch
+    batch.resourceSpans[0].resource.attributes.append(KeyValue("added", .bool(true)))
+    #expect(batch.resourceSpans[0].encoded == nil)
+}
+
+@Test func forwarding_splitKeepsWholeResourcesEncoded_andReencodesCutOnes() throws {
+    let batch = try OTLPProtoDecoder.decodeExportRequest(try Fixture.bytes("request_mixed.binpb")).batch
+    let total = batch.spanCount
+    let whole = batch.split(maxSpans: total)
+    #expect(whole.count == 1 && whole[0].resourceSpans.allSatisfy { $0.encoded != nil })
+    let cut = batch.split(maxSpans: max(1, total / 2))
+    #expect(cut.flatMap(\.resourceSpans).contains { $0.encoded == nil } || batch.resourceSpans.count > 1)
+    let rejoined = cut.flatMap { b in (try? OTLPProtoDecoder.decodeExportRequest(OTLPProtoEncoder.encodeExportRequest(b)).batch.resourceSpans) ?? [] }
+    #expect(rejoined.reduce(0) { $0 + $1.spanCount } == total)
+}
+
+@Test func encodedBytes_copiesASmallPart_soALargeBodyIsNotKeptAlive() {
+    let body = EncodedBytes.Storage(Array(repeating: 7, count: 1000))
+    let small = EncodedBytes(body, 10..<20)
+    #expect(small.storage !== body && small.storage.bytes.count == 10 && small.range == 0..<10)
+    let large = EncodedBytes(body, 0..<900)
+    #expect(large.storage === body)
+}
