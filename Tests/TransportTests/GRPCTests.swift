@@ -93,6 +93,7 @@ private struct EchoGRPC {
     static func handler(maxMessage: Int = 1 << 20) -> GRPCServerHandler {
         GRPCServerHandler(methods: [
             "/test.Echo/Echo": { call in .success(call.message) },
+            "/test.Echo/Size": { call in .success(Array(String(call.message.count).utf8)) },
             "/test.Echo/Fail": { _ in .failure(GRPCStatus(.unavailable, "try later — ü", detailsBase64: "AAAA")) },
             "/test.Echo/Slow": { call in
                 usleep(300_000)
@@ -129,6 +130,26 @@ private func call(_ client: GRPCClient, _ path: String, _ message: [UInt8], comp
         let result = call(client, "/test.Echo/Echo", message, compression: coding)
         #expect(try result?.get() == message)
     }
+}
+
+@Test func grpcClient_sendsMessagesMuchLargerThanTheSocketBuffers() throws {
+    // Regression: output the socket took at once used to leave nghttp2's remaining frames unsent.
+    let server = try h2Server(maxMessage: 64 << 20)
+    defer { server.shutdown(deadlineSeconds: 1) }
+    let client = GRPCClient(endpoint: ClientEndpoint(host: "127.0.0.1", port: server.boundPort), logger: quiet)
+    defer { client.close() }
+    let message = Array((0..<(12 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+    let group = DispatchGroup()
+    let answers = Mutex<[String]>([])
+    for _ in 0..<3 {
+        group.enter()
+        client.unary(path: "/test.Echo/Size", message: message, metadata: [], compression: nil, timeout: 20) { result in
+            answers.withLock { $0.append((try? result.get()).map { String(decoding: $0, as: UTF8.self) } ?? "\(result)") }
+            group.leave()
+        }
+    }
+    #expect(group.wait(timeout: .now() + 30) == .success)
+    #expect(answers.withLock { $0 } == Array(repeating: String(12 << 20), count: 3))
 }
 
 @Test func grpcClient_reportsStatusMessageAndDetails() throws {

@@ -5,14 +5,19 @@ import Diagnostics
 /// streams, each completed from its response head, body and trailers, or failed by a reset, a
 /// timeout or the connection's end.
 final class HTTP2ClientProtocol: ConnectionProtocol, HTTP2SessionDelegate, @unchecked Sendable {
-    private struct Stream {
-        var completion: HTTPClientCompletion
+    /// A class, so appending body bytes never copies what was received so far.
+    private final class Stream {
+        let completion: HTTPClientCompletion
         var status = 0
         var headers: [(String, String)] = []
         var trailers: [(String, String)] = []
         var headersDone = false
         var body: [UInt8] = []
         var timer: (any DispatchSourceTimer)?
+
+        init(completion: @escaping HTTPClientCompletion) {
+            self.completion = completion
+        }
     }
 
     private let authority: String
@@ -42,7 +47,7 @@ final class HTTP2ClientProtocol: ConnectionProtocol, HTTP2SessionDelegate, @unch
             markUnusable()
             return completion(.failure(.connectionLost("no more streams on this connection")))
         }
-        var stream = Stream(completion: completion)
+        let stream = Stream(completion: completion)
         if timeout > 0 {
             let timer = DispatchSource.makeTimerSource(queue: c.queue)
             timer.setEventHandler { [self] in timedOut(streamID) }
@@ -132,7 +137,7 @@ final class HTTP2ClientProtocol: ConnectionProtocol, HTTP2SessionDelegate, @unch
     // MARK: Session events
 
     func header(streamID: Int32, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard var stream = streams[streamID] else { return true }
+        guard let stream = streams[streamID] else { return true }
         let n = String(decoding: name, as: UTF8.self), v = String(decoding: value, as: UTF8.self)
         if stream.headersDone {
             stream.trailers.append((n, v))
@@ -141,25 +146,22 @@ final class HTTP2ClientProtocol: ConnectionProtocol, HTTP2SessionDelegate, @unch
         } else {
             stream.headers.append((n, v))
         }
-        streams[streamID] = stream
         return true
     }
 
     func headersEnded(streamID: Int32, endStream: Bool) {
-        guard var stream = streams[streamID] else { return }
+        guard let stream = streams[streamID] else { return }
         // An informational (1xx) head is followed by the real one.
         if stream.status >= 200 { stream.headersDone = true }
-        streams[streamID] = stream
     }
 
     func data(streamID: Int32, _ bytes: UnsafeRawBufferPointer) {
-        guard var stream = streams[streamID] else { return }
+        guard let stream = streams[streamID] else { return }
         guard stream.body.count + bytes.count <= Self.maxResponseBody else {
             session?.resetStream(streamID, errorCode: HTTP2ErrorCode.cancel)
             return finish(streamID, .failure(.malformedResponse("response body larger than \(Self.maxResponseBody) bytes")))
         }
         stream.body.append(contentsOf: bytes)
-        streams[streamID] = stream
     }
 
     func dataEnded(streamID: Int32) {}

@@ -5,7 +5,8 @@ import Diagnostics
 /// goes to the handler on the shared pool, so a slow request never stalls the other streams; its
 /// answer comes back to the connection's queue.
 final class HTTP2ServerProtocol: ConnectionProtocol, HTTP2SessionDelegate, @unchecked Sendable {
-    private struct Stream {
+    /// A class, so appending body bytes never copies what was received so far.
+    private final class Stream {
         var headers: [(String, String)] = []
         var headerBytes = 0
         var body: [UInt8] = []
@@ -99,7 +100,7 @@ final class HTTP2ServerProtocol: ConnectionProtocol, HTTP2SessionDelegate, @unch
     // MARK: Streams
 
     func header(streamID: Int32, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) -> Bool {
-        var stream = streams[streamID] ?? Stream()
+        let stream = streams[streamID] ?? Stream()
         // The header list size as RFC 9113 §6.5.2 counts it.
         stream.headerBytes += name.count + value.count + 32
         guard stream.headerBytes <= configuration.maxHeaderBytes else {
@@ -116,11 +117,10 @@ final class HTTP2ServerProtocol: ConnectionProtocol, HTTP2SessionDelegate, @unch
     }
 
     func data(streamID: Int32, _ bytes: UnsafeRawBufferPointer) {
-        guard var stream = streams[streamID], !stream.answered else { return }
+        guard let stream = streams[streamID], !stream.answered else { return }
         guard bytes.count <= configuration.maxRequestBodySize - stream.body.count else {
             stream.answered = true
             stream.body = []
-            streams[streamID] = stream
             let request = makeRequest(stream, body: [])
             let response = context.handler.errorResponse(status: 413, message: "request body larger than \(configuration.maxRequestBodySize) bytes", request: request)
             // An answer before the request ended is followed by RST_STREAM(NO_ERROR) (gRPC over HTTP/2).
@@ -129,7 +129,6 @@ final class HTTP2ServerProtocol: ConnectionProtocol, HTTP2SessionDelegate, @unch
             return
         }
         stream.body.append(contentsOf: bytes)
-        streams[streamID] = stream
     }
 
     func dataEnded(streamID: Int32) { dispatch(streamID) }
@@ -164,9 +163,9 @@ final class HTTP2ServerProtocol: ConnectionProtocol, HTTP2SessionDelegate, @unch
     /// The request is complete: decode its body and run the handler off the connection's queue.
     private func dispatch(_ streamID: Int32) {
         guard let stream = streams[streamID], !stream.answered, let c = connection else { return }
-        streams[streamID]?.answered = true
-        streams[streamID]?.body = []
         let received = makeRequest(stream, body: stream.body)
+        stream.answered = true
+        stream.body = []
         let handler = context.handler
         let limit = configuration.maxRequestBodySize
         let decompress = configuration.decompression

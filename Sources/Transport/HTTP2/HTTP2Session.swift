@@ -84,18 +84,23 @@ final class HTTP2Session {
         if rc < 0 { throw HTTP2Error(code: Int32(truncatingIfNeeded: rc)) }
     }
 
-    /// Moves nghttp2's queued frames into the connection's output, while it is not backed up.
+    /// Moves nghttp2's queued frames into the connection's output, a high-water mark at a time.
+    /// Output the socket took at once brings no writable event, so production goes on until
+    /// nghttp2 has nothing more or the socket pushes back (then `connectionDrained` resumes it).
     func send() {
-        while connection.pendingOutput < Self.outputHighWater, !connection.isClosed {
-            var data: UnsafePointer<UInt8>?
-            let n = nghttp2_session_mem_send(session, &data)
-            guard n > 0, let data else {
-                if n < 0 { connection.close() }
-                break
+        while !connection.isClosed {
+            var produced = false
+            while connection.pendingOutput < Self.outputHighWater {
+                var data: UnsafePointer<UInt8>?
+                let n = nghttp2_session_mem_send(session, &data)
+                if n < 0 { return connection.close() }
+                guard n > 0, let data else { break }
+                connection.write(UnsafeRawBufferPointer(start: data, count: n))
+                produced = true
             }
-            connection.write(UnsafeRawBufferPointer(start: data, count: n))
+            connection.flush()
+            guard produced, connection.pendingOutput == 0 else { return }
         }
-        connection.flush()
     }
 
     /// Neither side wants anything more (after GOAWAY both ways, or a fatal error).
