@@ -30,14 +30,59 @@ public enum LogLevel: Int, Comparable, Sendable, CaseIterable {
     public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue < b.rawValue }
 }
 
+/// One log record before it is written.
+public struct LogRecord: Sendable {
+    public var timeUnixNano: UInt64
+    public var level: LogLevel
+    public var component: String
+    public var message: String
+    public var fields: [(String, String)]
+
+    public init(timeUnixNano: UInt64, level: LogLevel, component: String, message: String, fields: [(String, String)]) {
+        self.timeUnixNano = timeUnixNano
+        self.level = level
+        self.component = component
+        self.message = message
+        self.fields = fields
+    }
+}
+
+/// How records become text: the console line, or one JSON object per line (set by the service
+/// from `service::telemetry::logs::encoding`).
+public struct LogEncoding: Sendable {
+    public let name: String
+    public let format: @Sendable (LogRecord) -> String
+
+    public init(name: String, format: @escaping @Sendable (LogRecord) -> String) {
+        self.name = name
+        self.format = format
+    }
+
+    public static let console = LogEncoding(name: "console") { r in
+        Logger.consoleLine(r.timeUnixNano, r.level, r.component, r.message, r.fields)
+    }
+}
+
 /// Where log lines go. One per process in production (stderr); tests may capture.
 public final class LogSink: Sendable {
     private let minimumLevel: Atomic<Int>
     private let writer: Mutex<@Sendable (String) -> Void>
+    private let encodingState: Mutex<LogEncoding>
 
     public init(level: LogLevel = .info, write: @escaping @Sendable (String) -> Void = LogSink.writeToStderr) {
         minimumLevel = Atomic(level.rawValue)
         writer = Mutex(write)
+        encodingState = Mutex(.console)
+    }
+
+    public var encoding: LogEncoding {
+        get { encodingState.withLock { $0 } }
+        set { encodingState.withLock { $0 = newValue } }
+    }
+
+    /// The record as this sink writes it, newline included.
+    public func format(_ level: LogLevel, _ component: String, _ message: String, _ fields: [(String, String)]) -> String {
+        encoding.format(LogRecord(timeUnixNano: WallClock.nowUnixNano(), level: level, component: component, message: message, fields: fields))
     }
 
     public static let standardError = LogSink()
@@ -102,12 +147,16 @@ public struct Logger: Sendable {
 
     public func log(_ level: LogLevel, _ message: String, _ fields: KeyValuePairs<String, any CustomStringConvertible> = [:]) {
         guard sink.isEnabled(level) else { return }
-        sink.write(Logger.format(level, component, message, fields.map { ($0.key, $0.value.description) }))
+        sink.write(sink.format(level, component, message, fields.map { ($0.key, $0.value.description) }))
     }
 
-    /// The line as written, newline included. Values with spaces or quotes are quoted.
+    /// The console line, newline included. Values with spaces or quotes are quoted.
     public static func format(_ level: LogLevel, _ component: String, _ message: String, _ fields: [(String, String)]) -> String {
-        var line = CivilTime(unixNano: WallClock.nowUnixNano()).rfc3339Millis
+        consoleLine(WallClock.nowUnixNano(), level, component, message, fields)
+    }
+
+    public static func consoleLine(_ time: UInt64, _ level: LogLevel, _ component: String, _ message: String, _ fields: [(String, String)]) -> String {
+        var line = CivilTime(unixNano: time).rfc3339Millis
         line += "\t" + level.name + "\t" + component + "\t" + message
         if !fields.isEmpty {
             line += "\t" + fields.map { "\($0.0)=\(quoteIfNeeded($0.1))" }.joined(separator: " ")

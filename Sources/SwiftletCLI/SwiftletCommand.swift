@@ -59,6 +59,10 @@ public enum SwiftletCommand {
         signal(SIGPIPE, SIG_IGN)
         let sink = LogSink.standardError
         sink.level = config.logLevel
+        if config.logEncoding == "json" || !config.logInitialFields.isEmpty {
+            sink.encoding = config.logEncoding == "json" ? .json(initialFields: config.logInitialFields)
+                                                         : .consoleWith(initialFields: config.logInitialFields)
+        }
         let logger = Logger(component: "service", sink: sink)
         for w in config.warnings { logger.warn(w) }
         logger.info("Starting swiftlet", ["version": version])

@@ -266,3 +266,26 @@ def test_reference_deployment_warns_about_unused_opencensus(name):
     warnings = [l for l in p.stderr.splitlines() if re.search(r"warn", l, re.I)]
     assert any("opencensus" in l for l in warnings), \
         f"no warning for the defined but unused opencensus receiver; stderr:\n{p.stderr}"
+
+
+def test_json_logs_are_one_object_per_line(swiftlet_factory):
+    """With `encoding: json` every line on stderr is one JSON object, the debug exporter's
+    detailed block included (as a record of its own)."""
+    import json as _json
+    ports = Ports()
+    cfg = base_config(ports, verbosity="detailed")
+    cfg["service"]["telemetry"]["logs"] = {"encoding": "json", "initial_fields": {"deployment": "e2e"}}
+    sw = swiftlet_factory(config=cfg, ports=ports)
+    from otlp_fixtures import raw_request, raw_span
+    status, _, body = sw.post("/v1/traces", raw_request(raw_span(bytes([3] * 16), bytes([4] * 8), "json logs")))
+    assert status == 200, body
+    from conftest import wait_until
+    wait_until(lambda: "json logs" in sw.stderr(), 10, what="the span in the log")
+    sw.stop()
+    lines = [l for l in sw.stderr().splitlines() if l.strip()]
+    assert len(lines) >= 4
+    objects = [_json.loads(l) for l in lines]
+    assert all(isinstance(o, dict) and {"ts", "level", "msg", "otelcol.component.id"} <= o.keys() for o in objects)
+    assert all(o["deployment"] == "e2e" for o in objects)
+    assert any(o["msg"] == "Traces" and o.get("spans") == "1" for o in objects)
+    assert any("Name           : json logs" in o["msg"] for o in objects)

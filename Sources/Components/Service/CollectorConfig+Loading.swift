@@ -118,8 +118,14 @@ private struct Loader {
                 }
                 config.logLevel = parsed
             }
-            if let encoding = try logs.string("encoding"), encoding != "console" {
-                throw logs.error("encoding", "only 'console' is supported, got '\(encoding)'")
+            if let encoding = try logs.string("encoding") {
+                guard encoding == "console" || encoding == "json" else {
+                    throw logs.error("encoding", "expected console or json, got '\(encoding)'")
+                }
+                config.logEncoding = encoding
+            }
+            if let fields = try logs.child("initial_fields") {
+                for key in fields.keys.sorted() { config.logInitialFields.append((key, try fields.string(key) ?? "")) }
             }
             try logs.finish()
         }

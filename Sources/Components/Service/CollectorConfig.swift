@@ -25,6 +25,10 @@ public struct CollectorConfig: Sendable {
     public var pipelines: [PipelineSpec] = []
     public var serviceExtensions: [ComponentID] = []
     public var logLevel: LogLevel = .info
+    /// `service::telemetry::logs::encoding`: console or json.
+    public var logEncoding = "console"
+    /// `service::telemetry::logs::initial_fields`, added to every record.
+    public var logInitialFields: [(String, String)] = []
     /// Where self-metrics are served (`service.telemetry.metrics`); nil when turned off.
     public var metricsEndpoint: String? = "localhost:8888"
     /// Things worth telling the user that do not stop the collector (skipped components …).

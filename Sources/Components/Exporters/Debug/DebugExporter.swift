@@ -38,10 +38,14 @@ public final class DebugExporter: Component, TraceConsumer {
         case .detailed: DebugTraceFormatter.detailed(batch)
         }
         if config.useInternalLogger {
-            guard logger.sink.isEnabled(.info) else { return }
-            var text = Logger.format(.info, logger.component, "Traces", [("resource_spans", String(batch.resourceSpans.count)), ("spans", String(batch.spanCount))])
-            if let block { text += block }
-            logger.sink.write(text)
+            let sink = logger.sink
+            guard sink.isEnabled(.info) else { return }
+            var text = sink.format(.info, logger.component, "Traces", [("resource_spans", String(batch.resourceSpans.count)), ("spans", String(batch.spanCount))])
+            if let block {
+                // On the console the block follows its line as it is; in JSON it is a record of its own, as upstream logs it.
+                text += sink.encoding.name == "json" ? sink.format(.info, logger.component, block, []) : block
+            }
+            sink.write(text)
         } else if let block {
             LogSink.writeToStdout(block)
         }
