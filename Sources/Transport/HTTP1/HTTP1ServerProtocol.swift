@@ -1,8 +1,9 @@
 import Diagnostics
+import Dispatch
 
 /// HTTP/1.1 server side of one `Connection`: parses requests, calls the handler and writes answers
 /// in request order (keep-alive, pipelining, chunked bodies, 100-continue, decompression, timeouts).
-final class HTTP1ServerProtocol: ConnectionProtocol {
+final class HTTP1ServerProtocol: ConnectionProtocol, @unchecked Sendable {
     private enum Phase {
         /// Waiting for (the rest of) a request head.
         case head
@@ -24,6 +25,10 @@ final class HTTP1ServerProtocol: ConnectionProtocol {
     /// The head whose body is being read.
     private var request: RequestHead?
     private var bodyReader: BodyReader?
+    /// Bytes of the admission budget this request holds.
+    private var admitted = 0
+    /// When the body started waiting for admission (monotonic ns), while it waits.
+    private var admissionWaitStarted: UInt64?
 
     /// Unsent output above which reading (and answering pipelined requests) pauses.
     private static let outputHighWater = 256 * 1024
@@ -61,10 +66,53 @@ final class HTTP1ServerProtocol: ConnectionProtocol {
         if case .head = phase, c.inbound.isEmpty, c.pendingOutput == 0 { c.close() }
     }
 
-    func connectionClosed(_ c: Connection) {}
+    func connectionClosed(_ c: Connection) { releaseAdmission() }
 
     func wantsToRead(_ c: Connection) -> Bool {
-        phase != .closing && c.pendingOutput <= Self.outputHighWater
+        phase != .closing && admissionWaitStarted == nil && c.pendingOutput <= Self.outputHighWater
+    }
+
+    // MARK: Admission
+
+    /// Reserves room for the body: all of a declared Content-Length at once (so requests never
+    /// hold part of the budget while waiting for the rest), a chunked body as it arrives. False
+    /// while the budget is full.
+    private func admit(_ c: Connection) -> Bool {
+        guard let budget = configuration.admission else { return true }
+        let mayHold: Int
+        if case let .length(count)? = request?.framing {
+            mayHold = count
+        } else {
+            mayHold = (bodyReader?.body.count ?? 0) + c.inbound.count
+        }
+        let need = mayHold - admitted
+        guard need > 0 else { return true }
+        if budget.tryReserve(need) {
+            admitted += need
+            admissionWaitStarted = nil
+            return true
+        }
+        return false
+    }
+
+    /// The budget is full: pause reading and look again shortly; past the wait, answer 429.
+    private func waitForAdmission(_ c: Connection) {
+        let started = admissionWaitStarted ?? c.now()
+        admissionWaitStarted = started
+        guard c.now() - started < configuration.admissionWait.nanoseconds else {
+            admissionWaitStarted = nil
+            return fail(c, .overloaded, head: request)
+        }
+        c.refreshReadInterest()
+        c.queue.asyncAfter(deadline: .now() + .milliseconds(10)) { [weak self, weak c] in
+            guard let self, let c, !c.isClosed, self.admissionWaitStarted != nil else { return }
+            self.process(c)
+        }
+    }
+
+    private func releaseAdmission() {
+        configuration.admission?.release(admitted)
+        admitted = 0
     }
 
     // MARK: Parsing
@@ -154,6 +202,10 @@ final class HTTP1ServerProtocol: ConnectionProtocol {
 
     private func readBody(_ c: Connection) -> Bool {
         guard let head = request else { return false }
+        guard admit(c) else {
+            waitForAdmission(c)
+            return false
+        }
         do {
             let used = try bodyReader?.consume(c.inbound.readable) ?? 0
             c.inbound.consume(used)
@@ -183,6 +235,7 @@ final class HTTP1ServerProtocol: ConnectionProtocol {
             }
         }
         let response = context.handler.handle(head.request(body: body, remoteAddress: c.remoteAddress))
+        releaseAdmission()
         respond(c, response, head: head, keepAlive: head.keepAlive)
     }
 
@@ -190,8 +243,12 @@ final class HTTP1ServerProtocol: ConnectionProtocol {
 
     private func fail(_ c: Connection, _ error: HTTPParseError, head: RequestHead?, bodyConsumed: Bool = false) {
         c.logger.debug("rejecting request", ["remote": c.remoteAddress, "status": error.status, "reason": error.message])
+        releaseAdmission()
         let request = head?.request(body: [], remoteAddress: c.remoteAddress)
-        let response = context.handler.errorResponse(status: error.status, message: error.message, request: request)
+        var response = context.handler.errorResponse(status: error.status, message: error.message, request: request)
+        if error == .overloaded, !response.headers.contains(where: { $0.0.lowercased() == "retry-after" }) {
+            response.headers.append(("Retry-After", "1"))
+        }
         // After an error with the body unread, the framing is unknown: answer, then close.
         respond(c, response, head: head, keepAlive: bodyConsumed && head?.keepAlive == true)
     }

@@ -8,6 +8,8 @@ enum HTTPParseError: Error, Equatable {
     case badCompressedBody(String)
     case unsupportedVersion(String)
     case expectationFailed(String)
+    /// The service's cap on request bytes in flight stayed reached (answered with Retry-After).
+    case overloaded
 
     var status: Int {
         switch self {
@@ -17,6 +19,7 @@ enum HTTPParseError: Error, Equatable {
         case .unsupportedTransferEncoding: 501
         case .unsupportedVersion: 505
         case .expectationFailed: 417
+        case .overloaded: 429
         }
     }
 
@@ -30,6 +33,7 @@ enum HTTPParseError: Error, Equatable {
         case let .badCompressedBody(reason): "invalid compressed body: \(reason)"
         case let .unsupportedVersion(version): "unsupported HTTP version \"\(version)\""
         case let .expectationFailed(value): "unsupported expectation \"\(value)\""
+        case .overloaded: "too many request bytes in flight; retry later"
         }
     }
 }

@@ -30,6 +30,10 @@ public final class HTTPServer: Sendable {
         /// HTTP/2 only: run handlers on the connection's queue instead of the shared pool (the
         /// fuzzing harness needs every answer before it returns).
         var handlersInline = false
+        /// Request bytes held at once across listeners; a request that does not fit waits up to
+        /// `admissionWait` seconds (HTTP/1.1, reading paused) and is then answered 429.
+        public var admission: AdmissionBudget?
+        public var admissionWait: Double = 1
 
         public init(endpoint: Endpoint, maxRequestBodySize: Int = 20 * 1024 * 1024, maxHeaderBytes: Int = 1 << 20,
                     headerReadTimeout: Double = 60, idleTimeout: Double = 60, maxConnections: Int = 4096,

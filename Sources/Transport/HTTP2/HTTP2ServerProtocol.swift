@@ -12,6 +12,8 @@ final class HTTP2ServerProtocol: ConnectionProtocol, HTTP2SessionDelegate, @unch
         var body: [UInt8] = []
         /// Answered early (body over the limit); the rest of the request is dropped.
         var answered = false
+        /// Bytes of the admission budget the body holds.
+        var admitted = 0
     }
 
     private let context: ServerContext
@@ -87,6 +89,7 @@ final class HTTP2ServerProtocol: ConnectionProtocol, HTTP2SessionDelegate, @unch
     func connectionClosed(_ c: Connection) {
         session?.delegate = nil
         session = nil
+        for stream in streams.values where !stream.answered { release(stream) }
         streams.removeAll()
     }
 
@@ -119,21 +122,38 @@ final class HTTP2ServerProtocol: ConnectionProtocol, HTTP2SessionDelegate, @unch
     func data(streamID: Int32, _ bytes: UnsafeRawBufferPointer) {
         guard let stream = streams[streamID], !stream.answered else { return }
         guard bytes.count <= configuration.maxRequestBodySize - stream.body.count else {
-            stream.answered = true
-            stream.body = []
-            let request = makeRequest(stream, body: [])
-            let response = context.handler.errorResponse(status: 413, message: "request body larger than \(configuration.maxRequestBodySize) bytes", request: request)
-            // An answer before the request ended is followed by RST_STREAM(NO_ERROR) (gRPC over HTTP/2).
-            submit(streamID, response)
-            session?.resetStream(streamID, errorCode: HTTP2ErrorCode.noError)
-            return
+            return answerEarly(streamID, stream, status: 413, "request body larger than \(configuration.maxRequestBodySize) bytes")
+        }
+        if let budget = configuration.admission {
+            // HTTP/2 streams do not wait: a stream that does not fit is refused at once.
+            guard budget.tryReserve(bytes.count) else {
+                return answerEarly(streamID, stream, status: 429, "too many request bytes in flight; retry later")
+            }
+            stream.admitted += bytes.count
         }
         stream.body.append(contentsOf: bytes)
+    }
+
+    /// Answers before the request ended, then RST_STREAM(NO_ERROR) (gRPC over HTTP/2, "Responses").
+    private func answerEarly(_ streamID: Int32, _ stream: Stream, status: Int, _ message: String) {
+        stream.answered = true
+        stream.body = []
+        release(stream)
+        let response = context.handler.errorResponse(status: status, message: message, request: makeRequest(stream, body: []))
+        submit(streamID, response)
+        session?.resetStream(streamID, errorCode: HTTP2ErrorCode.noError)
+    }
+
+    private func release(_ stream: Stream) {
+        configuration.admission?.release(stream.admitted)
+        stream.admitted = 0
     }
 
     func dataEnded(streamID: Int32) { dispatch(streamID) }
 
     func streamClosed(streamID: Int32, errorCode: UInt32) {
+        // A stream dispatched to its handler releases its bytes when the handler is done.
+        if let stream = streams[streamID], !stream.answered { release(stream) }
         streams[streamID] = nil
         if let c = connection { finishIfDone(c) }
     }
@@ -166,6 +186,9 @@ final class HTTP2ServerProtocol: ConnectionProtocol, HTTP2SessionDelegate, @unch
         let received = makeRequest(stream, body: stream.body)
         stream.answered = true
         stream.body = []
+        let admitted = stream.admitted
+        stream.admitted = 0
+        let budget = configuration.admission
         let handler = context.handler
         let limit = configuration.maxRequestBodySize
         let decompress = configuration.decompression
@@ -180,6 +203,7 @@ final class HTTP2ServerProtocol: ConnectionProtocol, HTTP2SessionDelegate, @unch
             } catch {
                 response = handler.errorResponse(status: error.status, message: error.message, request: request)
             }
+            budget?.release(admitted)
             let answer = response
             if configuration.handlersInline { return submit(streamID, answer) }
             c.queue.async { self.submit(streamID, answer) }
