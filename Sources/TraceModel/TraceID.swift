@@ -28,10 +28,27 @@ public struct TraceID: Hashable, Sendable {
     /// Parses 32 hex digits in either case.
     public init?(hex: some StringProtocol) {
         let utf8 = Array(hex.utf8)
-        guard utf8.count == 32, let h = UInt64(hexDigits: utf8[0..<16]), let l = UInt64(hexDigits: utf8[16..<32])
-        else { return nil }
-        high = h
-        low = l
+        guard utf8.count == 32, let id = utf8.withUnsafeBytes({ TraceID(hexDigits: $0) }) else { return nil }
+        self = id
+    }
+
+    /// Parses 32 hex digits in either case, or 16 for a 64-bit id, which fills the low half
+    /// (Zipkin and Jaeger pad 64-bit trace ids with zeros on the left).
+    public init?(hexDigits digits: UnsafeRawBufferPointer) {
+        switch digits.count {
+        case 32:
+            guard let h = UInt64(hexDigits: UnsafeRawBufferPointer(rebasing: digits[0..<16])),
+                  let l = UInt64(hexDigits: UnsafeRawBufferPointer(rebasing: digits[16..<32]))
+            else { return nil }
+            high = h
+            low = l
+        case 16:
+            guard let l = UInt64(hexDigits: digits) else { return nil }
+            high = 0
+            low = l
+        default:
+            return nil
+        }
     }
 
     public var bytes: [UInt8] { high.bigEndianByteArray + low.bigEndianByteArray }
@@ -62,7 +79,13 @@ public struct SpanID: Hashable, Sendable {
     /// Parses 16 hex digits in either case.
     public init?(hex: some StringProtocol) {
         let utf8 = Array(hex.utf8)
-        guard utf8.count == 16, let v = UInt64(hexDigits: utf8[...]) else { return nil }
+        guard let id = utf8.withUnsafeBytes({ SpanID(hexDigits: $0) }) else { return nil }
+        self = id
+    }
+
+    /// Parses exactly 16 hex digits in either case.
+    public init?(hexDigits digits: UnsafeRawBufferPointer) {
+        guard digits.count == 16, let v = UInt64(hexDigits: digits) else { return nil }
         value = v
     }
 
@@ -77,12 +100,20 @@ extension UInt64 {
         self = v
     }
 
-    init?(hexDigits: ArraySlice<UInt8>) {
+    /// At most 16 hex digits; more would overflow.
+    /// Branch-free per digit: `c & 0xF` is the value of 0-9, and of a-f / A-F less 9, which the
+    /// letters' bit 6 adds back; validity is checked once at the end.
+    init?(hexDigits: UnsafeRawBufferPointer) {
+        guard hexDigits.count <= 16 else { return nil }
         var v: UInt64 = 0
+        var valid = true
         for c in hexDigits {
-            guard let d = hexValue(c) else { return nil }
-            v = (v << 4) | UInt64(d)
+            let isDigit = c &- UInt8(ascii: "0") < 10
+            let isLetter = (c | 0x20) &- UInt8(ascii: "a") < 6
+            valid = valid && (isDigit || isLetter)
+            v = (v << 4) | UInt64((c & 0x0F) &+ (c >> 6) &* 9)
         }
+        guard valid else { return nil }
         self = v
     }
 
@@ -94,15 +125,6 @@ extension UInt64 {
             for i in 0..<16 { buf[i] = hexDigit(UInt8(truncatingIfNeeded: self >> UInt64(60 - 4 * i)) & 0xF) }
             return 16
         }
-    }
-}
-
-@inline(__always) func hexValue(_ c: UInt8) -> UInt8? {
-    switch c {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): return c &- UInt8(ascii: "0")
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): return c &- UInt8(ascii: "a") &+ 10
-    case UInt8(ascii: "A")...UInt8(ascii: "F"): return c &- UInt8(ascii: "A") &+ 10
-    default: return nil
     }
 }
 

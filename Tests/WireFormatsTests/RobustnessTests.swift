@@ -3,7 +3,7 @@ import TraceModel
 @testable import WireFormats
 
 /// SplitMix64: deterministic pseudo-random bytes so failures reproduce.
-private struct SeededGenerator: RandomNumberGenerator {
+struct SeededGenerator: RandomNumberGenerator {
     var state: UInt64
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15

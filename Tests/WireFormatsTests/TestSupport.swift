@@ -48,8 +48,8 @@ func requestWithSpan(traceID: [UInt8] = Array(repeating: 1, count: 16), spanID: 
 }
 
 enum Fixture {
-    static func bytes(_ name: String) throws -> [UInt8] {
-        guard let url = Bundle.module.url(forResource: "Fixtures/otlp/\(name)", withExtension: nil) else {
+    static func bytes(_ name: String, in directory: String = "otlp") throws -> [UInt8] {
+        guard let url = Bundle.module.url(forResource: "Fixtures/\(directory)/\(name)", withExtension: nil) else {
             throw CocoaError(.fileNoSuchFile)
         }
         return [UInt8](try Data(contentsOf: url))

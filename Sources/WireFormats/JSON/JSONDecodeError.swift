@@ -26,14 +26,7 @@ public struct JSONDecodeError: Error, CustomStringConvertible, Sendable {
     }
 
     /// e.g. `resourceSpans[0].scopeSpans[0].spans[3].kind`.
-    public var path: String {
-        var text = ""
-        for component in reversedPath.reversed() {
-            if !text.isEmpty && !component.hasPrefix("[") { text += "." }
-            text += component
-        }
-        return text
-    }
+    public var path: String { keyPathText(reversedPath) }
 
     func within(_ component: String) -> JSONDecodeError {
         var copy = self
@@ -64,6 +57,16 @@ public struct JSONDecodeError: Error, CustomStringConvertible, Sendable {
         case .trailingGarbage: return "trailing characters after the JSON value"
         }
     }
+}
+
+/// A key path from its components, innermost first: names joined by dots, `[index]` attached.
+func keyPathText(_ reversedPath: [String]) -> String {
+    var text = ""
+    for component in reversedPath.reversed() {
+        if !text.isEmpty && !component.hasPrefix("[") { text += "." }
+        text += component
+    }
+    return text
 }
 
 /// Runs `body`, adding `component` to the key path of any error it throws.

@@ -2,21 +2,36 @@
 extension JSONReader {
     /// A JSON string with all escapes, including `\uXXXX` surrogate pairs; must be valid UTF-8.
     mutating func readString() throws(JSONDecodeError) -> String {
+        if let text = try readStringInPlace() {
+            guard let string = UTF8Text.string(text.assumingMemoryBound(to: UInt8.self)) else {
+                throw JSONDecodeError(.invalidUTF8, at: position - 1 - text.count)
+            }
+            return string
+        }
+        // An escape: `readStringInPlace` left the position at the opening quote and saw nothing
+        // but plain bytes before the backslash.
         try expect(UInt8(ascii: "\""), "'\"'")
         let start = position
-        while position < end {
-            let c = byte(at: position)
-            if c == UInt8(ascii: "\"") {
-                let text = UnsafeBufferPointer(start: (base + start).assumingMemoryBound(to: UInt8.self), count: position - start)
-                position &+= 1
-                guard let string = UTF8Text.string(text) else { throw JSONDecodeError(.invalidUTF8, at: start) }
-                return string
-            }
-            if c == UInt8(ascii: "\\") { return try readEscapedString(from: start) }
-            if c < 0x20 { throw JSONDecodeError(.controlCharacterInString, at: position) }
-            position &+= 1
+        while position < end, byte(at: position) != UInt8(ascii: "\\") { position &+= 1 }
+        return try readEscapedString(from: start)
+    }
+
+    /// Moves past string content that needs no attention (no quote, backslash or control
+    /// character) eight bytes at a time, stopping before the first 8-byte window that holds one;
+    /// the byte-wise loop then finds it. "Some byte below 0x20" and "some byte zero" (in the word
+    /// XORed with the quote or backslash) are the classic word-at-a-time tests.
+    @inline(__always)
+    mutating func skipPlainStringBytes() {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        while end &- position >= 8 {
+            let word = base.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
+            if special & highBits != 0 { return }
+            position &+= 8
         }
-        throw JSONDecodeError(.unexpectedEnd, at: position)
     }
 
     private mutating func readEscapedString(from start: Int) throws(JSONDecodeError) -> String {

@@ -71,10 +71,19 @@ struct JSONReader {
 
     /// The next member's key (the ':' consumed), or nil after the closing '}'.
     mutating func nextKey(_ first: inout Bool) throws(JSONDecodeError) -> String? {
+        guard try atNextMember(&first) else { return nil }
+        let key = try readString()
+        try expect(UInt8(ascii: ":"), "':'")
+        return key
+    }
+
+    /// Moves to the opening quote of the next member's key and returns true, or past the
+    /// closing '}' and returns false.
+    mutating func atNextMember(_ first: inout Bool) throws(JSONDecodeError) -> Bool {
         var next = try peek()
         if next == UInt8(ascii: "}") {
             position &+= 1
-            return nil
+            return false
         }
         if !first {
             guard next == UInt8(ascii: ",") else { throw unexpected("',' or '}'") }
@@ -83,9 +92,7 @@ struct JSONReader {
         }
         first = false
         guard next == UInt8(ascii: "\"") else { throw unexpected("a quoted key") }
-        let key = try readString()
-        try expect(UInt8(ascii: ":"), "':'")
-        return key
+        return true
     }
 
     mutating func beginArray() throws(JSONDecodeError) { try expect(UInt8(ascii: "["), "'['") }

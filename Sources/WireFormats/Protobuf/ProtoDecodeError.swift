@@ -11,6 +11,8 @@ public struct ProtoDecodeError: Error, CustomStringConvertible, Sendable {
         case fieldNumberZero
         case depthLimit(Int)
         case invalidUTF8
+        /// A well-formed value the message's model refuses (an id of the wrong length, a time out of range).
+        case invalidValue(String)
     }
 
     public var reason: Reason
@@ -51,6 +53,7 @@ public struct ProtoDecodeError: Error, CustomStringConvertible, Sendable {
         case .fieldNumberZero: return "field number 0 is invalid"
         case .depthLimit(let limit): return "nesting depth limit \(limit) exceeded"
         case .invalidUTF8: return "invalid UTF-8 in string"
+        case .invalidValue(let message): return message
         }
     }
 }

@@ -1,0 +1,53 @@
+import TraceModel
+
+/// The four Zipkin bodies (wire-formats.md §6).
+public enum ZipkinFormat: Sendable, CaseIterable {
+    /// `ListOfSpans` in JSON, `POST /api/v2/spans`.
+    case v2JSON
+    /// zipkin.proto3 `ListOfSpans`, `application/x-protobuf`.
+    case v2Proto
+    /// A list of v1 spans in JSON, `POST /api/v1/spans`.
+    case v1JSON
+    /// A TBinaryProtocol `list<Span>` of zipkinCore.thrift, `application/x-thrift`.
+    case v1Thrift
+
+    var name: String {
+        switch self {
+        case .v2JSON: "Zipkin v2 JSON"
+        case .v2Proto: "Zipkin v2 protobuf"
+        case .v1JSON: "Zipkin v1 JSON"
+        case .v1Thrift: "Zipkin v1 thrift"
+        }
+    }
+}
+
+/// Decodes a Zipkin body of any format and translates its spans to the span model as the
+/// OpenTelemetry Collector does (wire-formats.md §8.1); v1 spans are converted to v2 first.
+/// One bad span refuses the whole body, as upstream.
+public enum ZipkinDecoder {
+    public static func decode(
+        _ format: ZipkinFormat, _ bytes: UnsafeRawBufferPointer, options: ZipkinDecodeOptions = .init()
+    ) throws(ZipkinDecodeError) -> TraceBatch {
+        do throws(ZipkinDecodeError) {
+            var spans = try decodeSpans(format, bytes, options: options)
+            return try ZipkinTranslator(parseStringTags: options.parseStringTags).translate(&spans)
+        } catch {
+            throw error.named(format.name)
+        }
+    }
+
+    public static func decode(_ format: ZipkinFormat, _ bytes: [UInt8], options: ZipkinDecodeOptions = .init()) throws(ZipkinDecodeError) -> TraceBatch {
+        // `withUnsafeBytes` rethrows untyped errors; the typed one is carried out in a Result.
+        let result = bytes.withUnsafeBytes { b in Result { () throws(ZipkinDecodeError) in try decode(format, b, options: options) } }
+        return try result.get()
+    }
+
+    static func decodeSpans(_ format: ZipkinFormat, _ bytes: UnsafeRawBufferPointer, options: ZipkinDecodeOptions) throws(ZipkinDecodeError) -> [ZipkinSpan] {
+        switch format {
+        case .v2JSON: try ZipkinV2JSONDecoder.decodeSpans(bytes, options: options)
+        case .v2Proto: try ZipkinProtoDecoder.decodeSpans(bytes, options: options)
+        case .v1JSON: try ZipkinV1JSONDecoder.decodeSpans(bytes, options: options)
+        case .v1Thrift: try ZipkinV1ThriftDecoder.decodeSpans(bytes, options: options)
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import TraceModel
+
+/// A Zipkin v2 span as decoded (wire-formats.md §6.1), before translation to the span model.
+/// Every decoder produces these; v1 spans are converted to them first.
+struct ZipkinSpan {
+    var traceID = TraceID.zero
+    var id = SpanID.zero
+    /// Zero when absent.
+    var parentID = SpanID.zero
+    var name = ""
+    var kind = ZipkinSpanKind.unspecified
+    /// Epoch microseconds; 0 when absent.
+    var timestamp: UInt64 = 0
+    /// Microseconds.
+    var duration: UInt64 = 0
+    /// JSON without a (non-zero) timestamp: upstream then marks the span with the attribute
+    /// `otel.zipkin.absentField.startTime`. The protobuf form never does.
+    var marksAbsentTimestamp = false
+    var localEndpoint: ZipkinEndpoint?
+    var remoteEndpoint: ZipkinEndpoint?
+    var annotations: [ZipkinAnnotation] = []
+    /// String values, in the order received, keys unique (a repeated key keeps its last value).
+    var tags: [KeyValue] = []
+}
+
+enum ZipkinSpanKind: Sendable {
+    case unspecified, client, server, producer, consumer
+
+    /// The v2 JSON names; anything else (upstream keeps the raw string) translates as unspecified.
+    init(name: UnsafeRawBufferPointer) {
+        switch name.count {
+        case 6 where Self.equal(name, "CLIENT"): self = .client
+        case 6 where Self.equal(name, "SERVER"): self = .server
+        case 8 where Self.equal(name, "PRODUCER"): self = .producer
+        case 8 where Self.equal(name, "CONSUMER"): self = .consumer
+        default: self = .unspecified
+        }
+    }
+
+    private static func equal(_ bytes: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
+        bytes.elementsEqual(UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+    }
+}
+
+struct ZipkinEndpoint: Equatable {
+    var serviceName = ""
+    /// Addresses as upstream prints them (Go's `net.IP.String`); nil when absent.
+    var ipv4: String?
+    var ipv6: String?
+    var port: UInt16 = 0
+
+    /// Upstream drops an endpoint with nothing in it.
+    var isEmpty: Bool { serviceName.isEmpty && ipv4 == nil && ipv6 == nil && port == 0 }
+}
+
+struct ZipkinAnnotation: Equatable {
+    /// Epoch microseconds.
+    var timestamp: UInt64
+    var value: String
+}
+
+/// What the translation needs to know besides the spans.
+public struct ZipkinDecodeOptions: Sendable {
+    /// `parse_string_tags`: string tags that read as int, float or bool become typed attributes.
+    public var parseStringTags: Bool
+    /// How deeply skipped JSON values may nest.
+    public var maxDepth: Int
+
+    public init(parseStringTags: Bool = false, maxDepth: Int = 64) {
+        self.parseStringTags = parseStringTags
+        self.maxDepth = maxDepth
+    }
+}
