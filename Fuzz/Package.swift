@@ -12,7 +12,16 @@ let package = Package(
         .executableTarget(name: "FuzzOTLPProto", dependencies: ["FuzzSupport", .product(name: "SwiftletWireFormats", package: "Swiftlet")]),
         .executableTarget(name: "FuzzOTLPJSON", dependencies: ["FuzzSupport", .product(name: "SwiftletWireFormats", package: "Swiftlet")]),
         .executableTarget(name: "FuzzHTTPRequest", dependencies: ["FuzzSupport", .product(name: "SwiftletTransport", package: "Swiftlet")]),
+        .target(name: "FuzzZipkinSupport", dependencies: [.product(name: "SwiftletWireFormats", package: "Swiftlet")]),
+        .executableTarget(name: "FuzzZipkinV2JSON", dependencies: ["FuzzSupport", "FuzzZipkinSupport", .product(name: "SwiftletWireFormats", package: "Swiftlet")]),
+        .executableTarget(name: "FuzzZipkinProto", dependencies: ["FuzzSupport", "FuzzZipkinSupport", .product(name: "SwiftletWireFormats", package: "Swiftlet")]),
+        .executableTarget(name: "FuzzZipkinV1JSON", dependencies: ["FuzzSupport", "FuzzZipkinSupport", .product(name: "SwiftletWireFormats", package: "Swiftlet")]),
+        .executableTarget(name: "FuzzZipkinV1Thrift", dependencies: ["FuzzSupport", "FuzzZipkinSupport", .product(name: "SwiftletWireFormats", package: "Swiftlet")]),
         .executableTarget(name: "FuzzHTTP2Frames", dependencies: ["FuzzSupport", .product(name: "SwiftletTransport", package: "Swiftlet")]),
         .executableTarget(name: "FuzzGRPCMessage", dependencies: ["FuzzSupport", .product(name: "SwiftletTransport", package: "Swiftlet")]),
+        .target(name: "FuzzJaegerSupport", dependencies: [.product(name: "SwiftletWireFormats", package: "Swiftlet")]),
+        .executableTarget(name: "FuzzThriftBinary", dependencies: ["FuzzSupport", "FuzzJaegerSupport"]),
+        .executableTarget(name: "FuzzThriftCompact", dependencies: ["FuzzSupport", "FuzzJaegerSupport"]),
+        .executableTarget(name: "FuzzJaegerProto", dependencies: ["FuzzSupport", "FuzzJaegerSupport"]),
     ]
 )

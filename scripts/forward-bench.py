@@ -18,7 +18,7 @@ SPANS = ingest.SPANS_PER_REQUEST
 
 def accepted_spans(metrics_port):
     text = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).read().decode()
-    m = re.search(r'otelcol_receiver_accepted_spans\{receiver="otlp"\} (\d+)', text)
+    m = re.search(r'otelcol_receiver_accepted_spans\{receiver="otlp",transport="grpc"\} (\d+)', text)
     return int(m.group(1)) if m else 0
 
 

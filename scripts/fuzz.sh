@@ -17,6 +17,13 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/corpus" "$work/artifacts"
 case "$target" in
     FuzzOTLP*) cp "$root"/Tests/WireFormatsTests/Fixtures/otlp/* "$work/corpus/" ;;
+    FuzzZipkinV2JSON) cp "$root"/Tests/WireFormatsTests/Fixtures/zipkin/{v2_*,istio_*,envoy_*}.json "$work/corpus/" ;;
+    FuzzZipkinProto) cp "$root"/Tests/WireFormatsTests/Fixtures/zipkin/*.binpb "$work/corpus/" ;;
+    FuzzZipkinV1JSON) cp "$root"/Tests/WireFormatsTests/Fixtures/zipkin/v1_*.json "$work/corpus/" ;;
+    FuzzZipkinV1Thrift) cp "$root"/Tests/WireFormatsTests/Fixtures/zipkin/*.thrift "$work/corpus/" ;;
+    FuzzThriftBinary) cp "$root"/Tests/ComponentsTests/Golden/jaeger/*binary "$work/corpus/" ;;
+    FuzzThriftCompact) cp "$root"/Tests/ComponentsTests/Golden/jaeger/*.compact "$work/corpus/" ;;
+    FuzzJaegerProto) cp "$root"/Tests/WireFormatsTests/Fixtures/jaeger/*.binpb "$work/corpus/" ;;
     *) cp "$root"/Fuzz/Seeds/"$target"/* "$work/corpus/" ;;
 esac
 

@@ -3,6 +3,8 @@
 public enum BuiltinComponents {
     public static let all: [ComponentFactory] = [
         OTLPReceiver.factory,
+        JaegerReceiver.factory,
+        ZipkinReceiver.factory,
         BatchProcessor.factory,
         MemoryLimiter.factory,
         DebugExporter.factory,

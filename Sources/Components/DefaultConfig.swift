@@ -13,6 +13,13 @@ public enum DefaultConfig {
             protocols:
               grpc:
               http:
+          jaeger:
+            protocols:
+              grpc:
+              thrift_binary:
+              thrift_compact:
+              thrift_http:
+          zipkin:
 
         processors:
           memory_limiter:
@@ -29,7 +36,7 @@ public enum DefaultConfig {
           extensions: [health_check]
           pipelines:
             traces:
-              receivers: [otlp]
+              receivers: [otlp, jaeger, zipkin]
               processors: [memory_limiter, batch]
               exporters: [debug]
         """

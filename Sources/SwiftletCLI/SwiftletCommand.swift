@@ -57,6 +57,7 @@ public enum SwiftletCommand {
 
     static func run(_ config: CollectorConfig) -> Never {
         signal(SIGPIPE, SIG_IGN)
+        MallocTuning.apply()
         let sink = LogSink.standardError
         sink.level = config.logLevel
         if config.logEncoding == "json" || !config.logInitialFields.isEmpty {

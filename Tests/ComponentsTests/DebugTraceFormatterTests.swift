@@ -8,8 +8,8 @@ private func golden(_ name: String) throws -> String {
     return try String(contentsOf: url, encoding: .utf8)
 }
 
-/// Byte-for-byte comparison that reports the first differing line.
-private func expectSameText(_ actual: String, _ expected: String, sourceLocation: SourceLocation = #_sourceLocation) {
+/// Byte-for-byte comparison that reports the first differing line (used by the golden tests).
+func expectSameText(_ actual: String, _ expected: String, sourceLocation: SourceLocation = #_sourceLocation) {
     guard Array(actual.utf8) != Array(expected.utf8) else { return }
     let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
     let e = expected.split(separator: "\n", omittingEmptySubsequences: false)

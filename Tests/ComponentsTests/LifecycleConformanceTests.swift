@@ -16,6 +16,7 @@ let conformanceFixtures: [String: String] = [
     "debug": "verbosity: basic\n",
     "logging": "loglevel: warn\n",
     "health_check": "endpoint: 127.0.0.1:0\n",
+    "file_storage": "directory: /tmp/swiftlet-conformance-file-storage\ncreate_directory: true\n",
     // Nothing listens on port 1: sends fail at once and, without retries, are dropped.
     "exporter:otlp": exporterFixture("127.0.0.1:1\ntls:\n  insecure: true"),
     "otlp_grpc": exporterFixture("127.0.0.1:1\ntls:\n  insecure: true"),

@@ -44,6 +44,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_udp_port() -> int:
+    """A loopback UDP port that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 0.05,
                what: str = "condition") -> Any:
     """Polls `predicate` until it returns a truthy value; bounded by `timeout` seconds and by a

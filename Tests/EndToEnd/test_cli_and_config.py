@@ -235,25 +235,14 @@ DEPLOYMENT = SHARED / "reference" / "deployment"
 
 
 @pytest.mark.parametrize("name", ["collector-config.yaml", "otel-collector-cr.yaml"])
-def test_reference_deployment_reports_exactly_the_missing_pieces(name):
+def test_reference_deployment_validates(name):
+    """Every receiver, processor and exporter of the seed's config is served (Jaeger gRPC included)."""
     path = DEPLOYMENT / name
     if not path.exists():
         pytest.skip(f"{path} absent (../shared not present)")
     p = run_cli("validate", "--config", str(path))
-    assert p.returncode == 2, f"exit {p.returncode}; stderr: {p.stderr!r}"
-    errs = error_lines(p.stderr)
-    # One problem per line; exactly two: receivers jaeger and zipkin.
-    paths = []
-    for line in errs:
-        assert name in line, f"file not named: {line!r}"
-        m = re.search(r"((?:receivers|processors|exporters|extensions|service)::[\w/:.-]+?):\s", line)
-        assert m, f"no key path in {line!r}"
-        paths.append(m.group(1))
-    expected = ["receivers::jaeger", "receivers::zipkin"]
-    assert sorted(paths) == expected, "problems reported:\n" + "\n".join(errs)
-    by_path = dict(zip(paths, errs))
-    for p_ in ("receivers::jaeger", "receivers::zipkin"):
-        assert "supported" in by_path[p_], f"supported types not listed: {by_path[p_]!r}"
+    assert p.returncode == 0, f"exit {p.returncode}; stderr: {p.stderr!r}"
+    assert error_lines(p.stderr) == [], p.stderr
 
 
 @pytest.mark.parametrize("name", ["collector-config.yaml", "otel-collector-cr.yaml"])
@@ -262,7 +251,7 @@ def test_reference_deployment_warns_about_unused_opencensus(name):
     if not path.exists():
         pytest.skip(f"{path} absent (../shared not present)")
     p = run_cli("validate", "--config", str(path))
-    assert p.returncode == 2, p.stderr
+    assert p.returncode == 0, p.stderr
     warnings = [l for l in p.stderr.splitlines() if re.search(r"warn", l, re.I)]
     assert any("opencensus" in l for l in warnings), \
         f"no warning for the defined but unused opencensus receiver; stderr:\n{p.stderr}"

@@ -11,14 +11,21 @@ import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.trace.v1 import trace_pb2
 
-from conftest import Ports, base_config, wait_until
+from conftest import Ports, base_config, free_port, free_udp_port, wait_until
 
 SHUTDOWN_DEADLINE = 2.0  # seconds, idle collector, SIGTERM/SIGINT to exit
 
 
 def _default_args(ports: Ports) -> list[str]:
+    jaeger = "receivers::jaeger::protocols"
     return ["--set", f"extensions::health_check::endpoint=127.0.0.1:{ports.health}",
             "--set", f"receivers::otlp::protocols::http::endpoint=127.0.0.1:{ports.otlp}",
+            "--set", f"receivers::otlp::protocols::grpc::endpoint=127.0.0.1:{free_port()}",
+            "--set", f"{jaeger}::thrift_http::endpoint=127.0.0.1:{free_port()}",
+            "--set", f"{jaeger}::thrift_compact::endpoint=127.0.0.1:{free_udp_port()}",
+            "--set", f"{jaeger}::thrift_binary::endpoint=127.0.0.1:{free_udp_port()}",
+            "--set", f"{jaeger}::grpc::endpoint=127.0.0.1:{free_port()}",
+            "--set", f"receivers::zipkin::endpoint=127.0.0.1:{free_port()}",
             "--set", f"service::telemetry::metrics::address=127.0.0.1:{ports.metrics}"]
 
 
@@ -123,7 +130,7 @@ def test_self_metrics_count_spans(swiftlet_factory):
 
     def counted():
         text = sw.metrics()
-        acc = _metric(text, "otelcol_receiver_accepted_spans", 'receiver="otlp"')
+        acc = _metric(text, "otelcol_receiver_accepted_spans", 'receiver="otlp",transport="http"')
         sent = _metric(text, "otelcol_exporter_sent_spans", 'exporter="debug"')
         return (acc, sent) if acc == 3 and sent == 3 else None
     try:

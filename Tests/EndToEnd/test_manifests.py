@@ -35,7 +35,7 @@ def test_namespace():
 
 
 def test_configmap_in_namespace_with_config():
-    cm = _one("ConfigMap")
+    cm = _one("ConfigMap", "otel-collector-config")
     assert cm["metadata"].get("namespace") == "otel-system"
     config = yaml.safe_load(cm["data"]["config.yaml"])
     assert "traces" in config["service"]["pipelines"], config["service"]
@@ -86,7 +86,7 @@ def test_deployment_mounts_config_and_runs_as_10001():
     pod = dep["spec"]["template"]["spec"]
     assert pod.get("securityContext", {}).get("runAsUser") == 10001
     vol = next(v for v in pod["volumes"] if v["name"] == mounts["/etc/swiftlet"]["name"])
-    assert vol["configMap"]["name"] == _one("ConfigMap")["metadata"]["name"]
+    assert vol["configMap"]["name"] == _one("ConfigMap", "otel-collector-config")["metadata"]["name"]
 
 
 def _dockerfile() -> str:
@@ -124,3 +124,26 @@ def test_readme_starts_with_make_run_and_make_test():
     text = readme.read_text()
     cmds = re.findall(r"(?m)^\s*(?:\$\s*)?(make\s+\S+)", text)
     assert cmds[:2] == ["make run", "make test"], f"first commands in README.md: {cmds[:4]}"
+
+
+def test_service_monitor_and_pod_monitor_scrape_the_metrics_port():
+    svc = _one("Service", "otel-collector-collector")
+    sm = _one("ServiceMonitor", "swiftlet")
+    assert set(sm["spec"]["selector"]["matchLabels"].items()) <= set(svc["metadata"]["labels"].items())
+    port_names = {p["name"] for p in svc["spec"]["ports"]}
+    assert all(e["port"] in port_names and e["path"] == "/metrics" for e in sm["spec"]["endpoints"])
+    pm = _one("PodMonitor", "swiftlet")
+    container_ports = {p["name"] for p in _container()["ports"]}
+    assert all(e["port"] in container_ports for e in pm["spec"]["podMetricsEndpoints"])
+    dep = _one("Deployment")
+    assert set(pm["spec"]["selector"]["matchLabels"].items()) <= set(dep["spec"]["template"]["metadata"]["labels"].items())
+
+
+def test_grafana_dashboard_is_a_labelled_configmap_with_queries():
+    import json
+    cm = _one("ConfigMap", "swiftlet-dashboard")
+    assert cm["metadata"]["labels"].get("grafana_dashboard") == "1"
+    (name, text), = cm["data"].items()
+    dashboard = json.loads(text)
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    assert len(exprs) >= 8 and all("otelcol_" in e for e in exprs)

@@ -102,6 +102,10 @@ private struct Loader {
             config.serviceExtensions = try list.map { s throws(ConfigError) in try parseID(s, service, "extensions") }
         }
         if let telemetry = try service.child("telemetry") { try readTelemetry(telemetry) }
+        if let limit = try service.int("admission_limit_mib") {
+            guard limit >= 0 else { throw service.error("admission_limit_mib", "must not be negative") }
+            config.admissionLimitMiB = limit
+        }
         guard let pipelines = try service.child("pipelines"), !pipelines.keys.isEmpty else {
             throw service.error("pipelines", "no pipelines are configured: add service::pipelines::traces")
         }

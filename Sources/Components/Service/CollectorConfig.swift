@@ -29,6 +29,9 @@ public struct CollectorConfig: Sendable {
     public var logEncoding = "console"
     /// `service::telemetry::logs::initial_fields`, added to every record.
     public var logInitialFields: [(String, String)] = []
+    /// `service::admission_limit_mib`: request bytes all receivers may hold at once (Swiftlet's
+    /// own setting; 0 turns the cap off).
+    public var admissionLimitMiB = 64
     /// Where self-metrics are served (`service.telemetry.metrics`); nil when turned off.
     public var metricsEndpoint: String? = "localhost:8888"
     /// Things worth telling the user that do not stop the collector (skipped components …).

@@ -1,6 +1,7 @@
 import Config
 import Diagnostics
 import Pipeline
+import Transport
 
 /// How far along a component type is, as upstream labels it.
 public enum Stability: String, Sendable {
@@ -16,13 +17,17 @@ public struct ComponentContext: Sendable {
     /// The collector's own metrics, for counters a component keeps beyond the ones the service
     /// keeps for it (per transport, dropped datagrams).
     public let metrics: SelfMetrics
+    /// The service's cap on request bytes held at once, shared by every receiver's listeners.
+    public let admission: AdmissionBudget?
 
-    public init(id: ComponentID, kind: ComponentKind, logger: Logger, status: ServiceStatus, metrics: SelfMetrics = SelfMetrics()) {
+    public init(id: ComponentID, kind: ComponentKind, logger: Logger, status: ServiceStatus, metrics: SelfMetrics = SelfMetrics(),
+                admission: AdmissionBudget? = nil) {
         self.id = id
         self.kind = kind
         self.logger = logger
         self.status = status
         self.metrics = metrics
+        self.admission = admission
     }
 }
 

@@ -1,5 +1,6 @@
 import Diagnostics
 import Pipeline
+import Transport
 
 /// The running collector: components built from a `CollectorConfig` and wired into pipelines.
 ///
@@ -22,8 +23,10 @@ public final class Service: Sendable {
         self.logger = logger
         let status = self.status
         let metrics = self.metrics
+        let admission = config.admissionLimitMiB > 0 ? AdmissionBudget(capacity: config.admissionLimitMiB << 20) : nil
         func context(_ id: ComponentID, _ kind: ComponentKind) -> ComponentContext {
-            ComponentContext(id: id, kind: kind, logger: logger.named(id.description), status: status, metrics: metrics)
+            ComponentContext(id: id, kind: kind, logger: logger.named(id.description), status: status, metrics: metrics,
+                             admission: admission)
         }
 
         var exporterInstances: [ComponentID: any Component & TraceConsumer] = [:]
@@ -52,10 +55,14 @@ public final class Service: Sendable {
             var chain: [(ComponentID, any Component)] = []
             for id in pipeline.processors.reversed() {
                 let entry = config.processors[id]!
-                let made = try entry.factory.make(context(id, .processor), entry.config, next)
+                let labels: KeyValuePairs<String, String> = ["processor": id.description, "otel_signal": "traces"]
+                let outgoing = ItemCounter(next: next, items: metrics.counter(
+                    "otelcol_processor_outgoing_items", help: "Number of items emitted from the processor.", labels: labels))
+                let made = try entry.factory.make(context(id, .processor), entry.config, outgoing)
                 guard let processor = made as? any Component & TraceConsumer else { fatalError("processor \(id) does not consume traces") }
                 chain.insert((id, processor), at: 0)
-                next = processor
+                next = ItemCounter(next: processor, items: metrics.counter(
+                    "otelcol_processor_incoming_items", help: "Number of items passed to the processor.", labels: labels))
             }
             heads[pipeline.id] = next
             processorChains.append(chain)
@@ -65,11 +72,8 @@ public final class Service: Sendable {
         for id in config.pipelines.flatMap(\.receivers) where !receiverOrder.contains(where: { $0.0 == id }) {
             let entry = config.receivers[id]!
             let targets = config.pipelines.filter { $0.receivers.contains(id) }.map { heads[$0.id]! }
-            let counted = CountingConsumer(
-                next: FanoutConsumer(targets),
-                accepted: metrics.counter("otelcol_receiver_accepted_spans", help: "Number of spans successfully pushed into the pipeline.", labels: ["receiver": id.description]),
-                refused: metrics.counter("otelcol_receiver_refused_spans", help: "Number of spans that could not be pushed into the pipeline.", labels: ["receiver": id.description]))
-            receiverOrder.append((id, try entry.factory.make(context(id, .receiver), entry.config, counted)))
+            // Receivers count what they accept per transport (ReceiverTransportMetrics).
+            receiverOrder.append((id, try entry.factory.make(context(id, .receiver), entry.config, FanoutConsumer(targets))))
         }
 
         var extensionOrder: [(ComponentID, any Component)] = []

@@ -41,11 +41,25 @@ public final class BatchProcessor: Component, TraceConsumer {
     static let retryInterval: DispatchTimeInterval = .milliseconds(100)
     static let shutdownDeadlineSeconds = 5.0
 
+    private let sendSize: SelfMetrics.Histogram
+    private let sizeTriggers: SelfMetrics.Counter
+    private let timeoutTriggers: SelfMetrics.Counter
+    /// upstream's buckets for `otelcol_processor_batch_batch_send_size`.
+    static let sendSizeBounds: [Double] = [10, 25, 50, 75, 100, 250, 500, 750, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000,
+                                           9000, 10000, 20000, 30000, 50000, 100000]
+
     /// `backlogLimit` defaults to four batches, and at least 16,384 spans.
     init(_ context: ComponentContext, _ config: Config, next: any TraceConsumer, backlogLimit: Int? = nil) {
         self.config = config
         self.next = next
         logger = context.logger
+        let labels: KeyValuePairs<String, String> = ["processor": context.id.description]
+        sendSize = context.metrics.histogram("otelcol_processor_batch_batch_send_size", help: "Number of units in the batch",
+                                             labels: labels, bounds: Self.sendSizeBounds)
+        sizeTriggers = context.metrics.counter("otelcol_processor_batch_batch_size_trigger_send",
+                                               help: "Number of times the batch was sent due to a size trigger", labels: labels)
+        timeoutTriggers = context.metrics.counter("otelcol_processor_batch_timeout_trigger_send",
+                                                  help: "Number of times the batch was sent due to a timeout trigger", labels: labels)
         self.backlogLimit = backlogLimit ?? max(16_384, 4 * max(config.sendBatchSize, config.sendBatchMaxSize))
     }
 
@@ -95,6 +109,8 @@ public final class BatchProcessor: Component, TraceConsumer {
             s.backlog.append(part)
             s.backlogSpans += part.spanCount
             remaining -= part.spanCount
+            sendSize.observe(part.spanCount)
+            (all ? timeoutTriggers : sizeTriggers).add(1)
         }
         if s.pendingSpans == 0 {
             s.generation &+= 1

@@ -9,6 +9,8 @@ struct OTLPGRPCService {
     static let exportPath = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 
     let next: any TraceConsumer
+    /// Spans dropped for invalid ids.
+    let failed: SelfMetrics.Counter
     let logger: Logger
 
     func handler(maxReceiveMessageSize: Int) -> GRPCServerHandler {
@@ -30,35 +32,16 @@ struct OTLPGRPCService {
             return .failure(GRPCStatus(.invalidArgument, "\(error)"))
         }
         if result.rejectedSpans > 0 {
+            failed.add(result.rejectedSpans)
             logger.debug("Rejected invalid spans", ["rejected": result.rejectedSpans, "reason": result.rejectionMessage])
         }
         if !result.batch.isEmpty {
             do throws(ConsumerError) {
                 try next.consume(result.batch)
             } catch {
-                return .failure(Self.status(for: error))
+                return .failure(error.grpcStatus)
             }
         }
         return .success(OTLPProtoEncoder.encodeExportResponse(rejectedSpans: Int64(result.rejectedSpans), errorMessage: result.rejectionMessage))
-    }
-
-    /// permanent → INVALID_ARGUMENT; refused for memory → RESOURCE_EXHAUSTED; anything else →
-    /// UNAVAILABLE; both retryable ones carry a RetryInfo delay so clients back off.
-    static func status(for error: ConsumerError) -> GRPCStatus {
-        switch error {
-        case let .permanent(message):
-            return GRPCStatus(.invalidArgument, message)
-        case let .retryable(message):
-            return GRPCStatus(.unavailable, message, detailsBase64: details(.unavailable, message, retryAfter: 1))
-        case let .refused(message, delay):
-            return GRPCStatus(.resourceExhausted, message, detailsBase64: details(.resourceExhausted, message, retryAfter: delay))
-        }
-    }
-
-    private static func details(_ code: GRPCStatusCode, _ message: String, retryAfter: Int) -> String {
-        let retryInfo = OTLPProtoEncoder.encodeRetryInfo(delaySeconds: Int64(retryAfter))
-        let status = OTLPProtoEncoder.encodeStatus(code: code.rawValue, message: message,
-                                                   details: [(typeURL: "type.googleapis.com/google.rpc.RetryInfo", value: retryInfo)])
-        return String(decoding: Base64.encode(status), as: UTF8.self)
     }
 }

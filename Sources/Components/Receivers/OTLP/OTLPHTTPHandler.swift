@@ -9,12 +9,15 @@ import WireFormats
 struct OTLPHTTPHandler: HTTPHandler {
     let config: OTLPReceiver.HTTPConfig
     let next: any TraceConsumer
+    /// Spans dropped for invalid ids.
+    let failed: SelfMetrics.Counter
     let logger: Logger
     let cors: CORSPolicy?
 
-    init(config: OTLPReceiver.HTTPConfig, next: any TraceConsumer, logger: Logger) {
+    init(config: OTLPReceiver.HTTPConfig, next: any TraceConsumer, failed: SelfMetrics.Counter = SelfMetrics.Counter(), logger: Logger) {
         self.config = config
         self.next = next
+        self.failed = failed
         self.logger = logger
         cors = config.cors.map(CORSPolicy.init)
     }
@@ -28,15 +31,7 @@ struct OTLPHTTPHandler: HTTPHandler {
     private func route(_ request: HTTPRequest) -> HTTPResponse {
         switch request.path {
         case config.tracesURLPath:
-            if request.method == "OPTIONS", let cors, request.headers["access-control-request-method"] != nil {
-                return cors.preflight(request)
-            }
-            guard request.method == "POST" else {
-                var r = HTTPResponse.text(405, "405 method not allowed, supported: [POST]")
-                r.headers.append(("Allow", "POST"))
-                return r
-            }
-            return export(request)
+            return answerIfNotPost(request, cors: cors) ?? export(request)
         case config.metricsURLPath, config.logsURLPath:
             let encoding = OTLPEncoding(contentType: request.headers["content-type"]) ?? .protobuf
             return status(404, code: .unimplemented, "Swiftlet carries traces only: \(request.path) is not served; send metrics and logs to another collector", encoding)
@@ -57,6 +52,7 @@ struct OTLPHTTPHandler: HTTPHandler {
             return status(400, code: .invalidArgument, "\(error)", encoding)
         }
         if result.rejectedSpans > 0 {
+            failed.add(result.rejectedSpans)
             logger.debug("Rejected invalid spans", ["rejected": result.rejectedSpans, "reason": result.rejectionMessage])
         }
         if !result.batch.isEmpty {
@@ -100,9 +96,7 @@ enum OTLPEncoding {
     case protobuf, json
 
     init?(contentType: String?) {
-        guard let contentType else { return nil }
-        let media = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingSpaces().lowercased() } ?? ""
-        switch media {
+        switch mediaType(contentType) {
         case "application/x-protobuf": self = .protobuf
         case "application/json": self = .json
         default: return nil

@@ -4,10 +4,10 @@ import Transport
 extension OTLPReceiver {
     /// `receivers::otlp`. A protocol is on when its key is present, even with no value.
     public struct Config: Sendable, Equatable {
-        public var grpc: GRPCConfig?
+        public var grpc: GRPCServerSettings?
         public var http: HTTPConfig?
 
-        public init(grpc: GRPCConfig? = nil, http: HTTPConfig? = HTTPConfig()) {
+        public init(grpc: GRPCServerSettings? = nil, http: HTTPConfig? = HTTPConfig()) {
             self.grpc = grpc
             self.http = http
         }
@@ -16,50 +16,13 @@ extension OTLPReceiver {
             guard let protocols = try reader.child("protocols") else {
                 throw reader.error("protocols", "must specify at least one protocol when using the OTLP receiver")
             }
-            let grpc = try protocols.child("grpc").map { r throws(ConfigError) in try GRPCConfig.parse(r) }
+            let grpc = try protocols.child("grpc").map { r throws(ConfigError) in try GRPCServerSettings.parse(r, defaultEndpoint: "localhost:4317") }
             let http = try protocols.child("http").map { r throws(ConfigError) in try HTTPConfig.parse(r) }
             try protocols.finish()
             guard grpc != nil || http != nil else {
                 throw reader.error("protocols", "must specify at least one protocol when using the OTLP receiver")
             }
             return Config(grpc: grpc, http: http)
-        }
-    }
-
-    /// `protocols::grpc`: the configgrpc server options Swiftlet implements.
-    public struct GRPCConfig: Sendable, Equatable {
-        public var endpoint = "localhost:4317"
-        /// grpc-go's default receive limit, 4 MiB, when unset.
-        public var maxRecvMsgSizeMiB = 4
-        public var maxConcurrentStreams = 250
-
-        public init() {}
-
-        var maxReceiveMessageBytes: Int { maxRecvMsgSizeMiB << 20 }
-
-        static func parse(_ r: ConfigReader) throws(ConfigError) -> GRPCConfig {
-            var c = GRPCConfig()
-            c.endpoint = try r.string("endpoint") ?? c.endpoint
-            do { _ = try Endpoint(parsing: c.endpoint) } catch {
-                throw r.error("endpoint", "\(error)")
-            }
-            if let transport = try r.string("transport"), transport != "tcp" {
-                throw r.error("transport", "only \"tcp\" is supported, not \"\(transport)\"")
-            }
-            if let size = try r.int("max_recv_msg_size_mib") {
-                guard size > 0, size <= 2047 else { throw r.error("max_recv_msg_size_mib", "must be between 1 and 2047") }
-                c.maxRecvMsgSizeMiB = size
-            }
-            if let streams = try r.int("max_concurrent_streams") {
-                guard streams >= 0 else { throw r.error("max_concurrent_streams", "must not be negative") }
-                c.maxConcurrentStreams = streams == 0 ? c.maxConcurrentStreams : streams
-            }
-            // Socket buffer hints and metadata passing: accepted as upstream, no effect here.
-            _ = try r.int("read_buffer_size")
-            _ = try r.int("write_buffer_size")
-            _ = try r.bool("include_metadata")
-            if r.has("tls") { throw r.error("tls", "TLS is not supported by this version of Swiftlet; terminate TLS in front of it") }
-            return c
         }
     }
 
@@ -79,20 +42,15 @@ extension OTLPReceiver {
 
         static func parse(_ r: ConfigReader) throws(ConfigError) -> HTTPConfig {
             var c = HTTPConfig()
-            c.endpoint = try r.string("endpoint") ?? c.endpoint
-            do { _ = try Endpoint(parsing: c.endpoint) } catch {
-                throw r.error("endpoint", "\(error)")
-            }
+            let server = try HTTPServerSettings.parse(r, defaultEndpoint: c.endpoint)
+            c.endpoint = server.endpoint
+            c.maxRequestBodySize = server.maxRequestBodySize
+            c.readHeaderTimeout = server.readHeaderTimeout
+            c.idleTimeout = server.idleTimeout
+            c.cors = server.cors
             c.tracesURLPath = sanitizedPath(try r.string("traces_url_path") ?? c.tracesURLPath)
             c.metricsURLPath = sanitizedPath(try r.string("metrics_url_path") ?? c.metricsURLPath)
             c.logsURLPath = sanitizedPath(try r.string("logs_url_path") ?? c.logsURLPath)
-            if let size = try r.int("max_request_body_size") {
-                guard size > 0 else { throw r.error("max_request_body_size", "must be greater than 0") }
-                c.maxRequestBodySize = size
-            }
-            c.readHeaderTimeout = try r.duration("read_header_timeout") ?? c.readHeaderTimeout
-            c.idleTimeout = try r.duration("idle_timeout") ?? c.idleTimeout
-            c.cors = try r.child("cors").map { r throws(ConfigError) in try CORSConfig.parse(r) }
             return c
         }
 

@@ -13,26 +13,24 @@ public final class OTLPReceiver: Component {
     private let httpServer: HTTPServer?
 
     init(_ context: ComponentContext, _ config: Config, next: any TraceConsumer) throws {
+        let metrics = ReceiverTransportMetrics(context)
         grpcServer = try config.grpc.map { grpc in
-            let service = OTLPGRPCService(next: next, logger: context.logger)
-            let serverConfig = HTTPServer.Configuration(
-                endpoint: try Endpoint(parsing: grpc.endpoint),
-                // The 5-byte prefix, and room for a compressed message to be refused by its own limit.
-                maxRequestBodySize: grpc.maxReceiveMessageBytes + GRPCMessageFraming.prefixLength,
-                maxHeaderBytes: 64 << 10, idleTimeout: 2 * 3600,
-                httpVersion: .http2, maxConcurrentStreams: grpc.maxConcurrentStreams)
-            return HTTPServer(configuration: serverConfig, logger: context.logger,
+            let service = OTLPGRPCService(next: metrics.counting(next, transport: "grpc"), failed: metrics.failed(transport: "grpc"),
+                                          logger: context.logger)
+            return HTTPServer(configuration: try grpc.serverConfiguration(admission: context.admission), logger: context.logger,
                               handler: service.handler(maxReceiveMessageSize: grpc.maxReceiveMessageBytes))
         }
         httpServer = try config.http.map { http in
-            let serverConfig = HTTPServer.Configuration(
+            var serverConfig = HTTPServer.Configuration(
                 endpoint: try Endpoint(parsing: http.endpoint),
                 maxRequestBodySize: http.maxRequestBodySize,
                 headerReadTimeout: http.readHeaderTimeout.seconds,
                 idleTimeout: http.idleTimeout.seconds)
+            serverConfig.admission = context.admission
             return HTTPServer(
                 configuration: serverConfig, logger: context.logger,
-                handler: OTLPHTTPHandler(config: http, next: next, logger: context.logger))
+                handler: OTLPHTTPHandler(config: http, next: metrics.counting(next, transport: "http"),
+                                         failed: metrics.failed(transport: "http"), logger: context.logger))
         }
     }
 

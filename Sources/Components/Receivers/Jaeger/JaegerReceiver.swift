@@ -1,0 +1,81 @@
+import Diagnostics
+import Pipeline
+import Transport
+
+/// `jaeger` receiver: Thrift over HTTP on `protocols::thrift_http` (default `localhost:14268`), the
+/// agent's UDP ports, `thrift_compact` (6831) and `thrift_binary` (6832), and the Jaeger protobuf
+/// model over gRPC on `grpc` (14250).
+public final class JaegerReceiver: Component {
+    public static let factory = ComponentFactory.receiver("jaeger", .beta, parse: Config.parse) { ctx, config, next in
+        try JaegerReceiver(ctx, config, next: next)
+    }
+
+    private let httpServer: HTTPServer?
+    private let grpcServer: HTTPServer?
+    private let udpListeners: [(JaegerTransport, UDPListener)]
+
+    init(_ context: ComponentContext, _ config: Config, next: any TraceConsumer) throws {
+        let metrics = ReceiverTransportMetrics(context)
+        httpServer = try config.thriftHTTP.map { http in
+            let handler = JaegerThriftHTTPHandler(
+                next: metrics.counting(next, transport: JaegerTransport.collectorHTTP.rawValue), logger: context.logger,
+                cors: http.cors.map(CORSPolicy.init), invalidRequests: metrics.invalid(transport: JaegerTransport.collectorHTTP.rawValue))
+            return HTTPServer(configuration: try http.serverConfiguration(admission: context.admission), logger: context.logger, handler: handler)
+        }
+        grpcServer = try config.grpc.map { grpc in
+            let service = JaegerGRPCService(
+                next: metrics.counting(next, transport: JaegerTransport.grpc.rawValue), logger: context.logger,
+                invalidRequests: metrics.invalid(transport: JaegerTransport.grpc.rawValue))
+            return HTTPServer(configuration: try grpc.serverConfiguration(admission: context.admission), logger: context.logger,
+                              handler: service.handler(maxReceiveMessageSize: grpc.maxReceiveMessageBytes))
+        }
+        var listeners: [(JaegerTransport, UDPListener)] = []
+        for (udp, transport) in [(config.thriftCompact, JaegerTransport.udpThriftCompact), (config.thriftBinary, .udpThriftBinary)] {
+            guard let udp else { continue }
+            let handler = JaegerAgentDatagramHandler(
+                kind: transport == .udpThriftCompact ? .compact : .binary, next: metrics.counting(next, transport: transport.rawValue),
+                logger: context.logger, invalidDatagrams: metrics.invalid(transport: transport.rawValue))
+            listeners.append((transport, UDPListener(
+                configuration: try udp.listenerConfiguration(), logger: context.logger,
+                observer: metrics.datagramObserver(transport: transport.rawValue), handler: handler.handle)))
+        }
+        udpListeners = listeners
+    }
+
+    /// The ports actually bound, by transport label (useful with port 0).
+    var boundPorts: [String: Int] {
+        var ports: [String: Int] = [:]
+        if let httpServer { ports[JaegerTransport.collectorHTTP.rawValue] = httpServer.boundPort }
+        if let grpcServer { ports[JaegerTransport.grpc.rawValue] = grpcServer.boundPort }
+        for (transport, listener) in udpListeners { ports[transport.rawValue] = listener.boundPort }
+        return ports
+    }
+
+    /// Starts every protocol, or none: what started is stopped again when one fails to bind.
+    public func start() throws {
+        do {
+            try httpServer?.start()
+            try grpcServer?.start()
+            for (_, listener) in udpListeners { try listener.start() }
+        } catch {
+            stop(httpDeadlineSeconds: 0)
+            throw error
+        }
+    }
+
+    public func shutdown() { stop(httpDeadlineSeconds: 5) }
+
+    private func stop(httpDeadlineSeconds: Double) {
+        for (_, listener) in udpListeners { listener.stop() }
+        httpServer?.shutdown(deadlineSeconds: httpDeadlineSeconds)
+        grpcServer?.shutdown(deadlineSeconds: httpDeadlineSeconds)
+    }
+}
+
+/// The transports of the Jaeger receiver, labelled as upstream labels them.
+enum JaegerTransport: String, Sendable {
+    case collectorHTTP = "collector_http"
+    case udpThriftCompact = "udp_thrift_compact"
+    case udpThriftBinary = "udp_thrift_binary"
+    case grpc
+}
