@@ -15,5 +15,6 @@ public enum BuiltinComponents {
         OTLPHTTPExporter.legacyFactory,
         NopExporter.factory,
         HealthCheckExtension.factory,
+        FileStorageExtension.factory,
     ]
 }

@@ -4,17 +4,23 @@ import Pipeline
 import Synchronization
 
 /// exporterhelper's queue and retry in front of an `ExportSender`: requests wait in a bounded
-/// in-memory queue, `num_consumers` of them are in flight at once, a retryable failure is sent
-/// again after a backoff (or the server's delay) until `max_elapsed_time`. A full queue refuses
-/// at once with a retryable error: nothing here ever waits on a thread of the shared pool.
+/// `RequestQueue` (in memory, or on disk through `file_storage`), `num_consumers` of them are in
+/// flight at once, a retryable failure is sent again after a backoff (or the server's delay)
+/// until `max_elapsed_time`. A full queue refuses at once with a retryable error: nothing here
+/// waits on a thread of the shared pool, except a persistent queue's fsync when asked for.
 final class QueuedRetrySender: Sendable {
     private struct State {
-        var queue = RequestRing()
+        var queue: any RequestQueue
         var inFlight = 0
         var stopping = false
+        /// Requests in flight that wait for a retry timer.
+        var retryTimers = 0
+        /// Past the shutdown deadline: late completions and retry timers do nothing.
+        var closed = false
     }
 
     private struct Attempt: Sendable {
+        var entry: QueuedRequest
         var request: ExportRequest
         var number = 1
         var firstTry: UInt64
@@ -25,7 +31,7 @@ final class QueuedRetrySender: Sendable {
     private let retry: RetrySettings
     private let logger: Logger
     private let metrics: ExporterMetrics
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let drained = DispatchSemaphore(value: 0)
 
     init(sender: any ExportSender, queue: QueueSettings, retry: RetrySettings, logger: Logger, metrics: ExporterMetrics) {
@@ -34,29 +40,59 @@ final class QueuedRetrySender: Sendable {
         self.retry = retry
         self.logger = logger
         self.metrics = metrics
+        state = Mutex(State(queue: MemoryRequestQueue(capacity: queue.enabled ? queue.queueSize : 0)))
         metrics.queueCapacity.set(queue.enabled ? queue.queueSize : 0)
     }
 
-    /// Queues `request` or refuses it; returns at once either way.
+    /// Replaces the (empty) in-memory queue with `queue` before the first `submit`, and starts
+    /// sending what it already holds (a persistent queue's recovered requests).
+    func use(_ queue: any RequestQueue) {
+        state.withLock { $0.queue = queue }
+        metrics.queueSize.set(queue.waiting)
+        startWaiting()
+    }
+
+    /// Queues `request` or refuses it; returns at once either way (a persistent queue with fsync
+    /// returns once the request is durable).
     func submit(_ request: ExportRequest) throws(ConsumerError) {
-        let startNow: Bool = try state.withLock { s throws(ConsumerError) in
+        let (queue, ticket, next): (any RequestQueue, UInt64, QueuedRequest?) = try state.withLock { s throws(ConsumerError) in
             guard !s.stopping else { throw ConsumerError.retryable("the exporter is shutting down") }
-            if s.inFlight < queueSettings.numConsumers, s.queue.isEmpty {
+            if !s.queue.keepsRequestsAcrossRestarts, s.inFlight < queueSettings.numConsumers, s.queue.waiting == 0 {
                 s.inFlight += 1
-                return true
+                return (s.queue, 0, QueuedRequest(spans: request.spans, request: request))
             }
-            let capacity = queueSettings.enabled ? queueSettings.queueSize : 0
-            guard s.queue.count < capacity else {
-                throw ConsumerError.retryable("sending queue is full")
-            }
-            s.queue.append(request)
-            metrics.queueSize.set(s.queue.count)
-            return false
+            let ticket = try s.queue.append(request)
+            let next = take(&s)
+            metrics.queueSize.set(s.queue.waiting)
+            return (s.queue, ticket, next)
         }
-        if startNow { attempt(Attempt(request: request, firstTry: WallClock.monotonicNano())) }
+        if let next { start(next) }
+        try queue.waitUntilDurable(ticket)
+    }
+
+    /// The next waiting request when a consumer is free.
+    private func take(_ s: inout State) -> QueuedRequest? {
+        guard !s.closed, s.inFlight < queueSettings.numConsumers, let next = s.queue.takeNext() else { return nil }
+        s.inFlight += 1
+        return next
+    }
+
+    /// Sends `entry`, or settles it at once when the queue cannot read it back, then the next.
+    private func start(_ first: QueuedRequest) {
+        var entry: QueuedRequest? = first
+        while let e = entry {
+            let queue = state.withLock { $0.queue }
+            if let request = queue.load(e) {
+                return attempt(Attempt(entry: e, request: request, firstTry: WallClock.monotonicNano()))
+            }
+            metrics.sendFailed.add(e.spans)
+            queue.acknowledge(e)
+            entry = state.withLock { releaseSlotAndTake(&$0) }
+        }
     }
 
     private func attempt(_ a: Attempt) {
+        guard !state.withLock({ $0.closed }) else { return }
         metrics.inFlight.add(1)
         sender.send(a.request) { [self] outcome in
             metrics.inFlight.add(-1)
@@ -65,6 +101,8 @@ final class QueuedRetrySender: Sendable {
     }
 
     private func finished(_ a: Attempt, _ outcome: SendOutcome) {
+        let (queue, stopping, closed) = state.withLock { ($0.queue, $0.stopping, $0.closed) }
+        guard !closed else { return }
         switch outcome {
         case .success:
             metrics.sent.add(a.request.spans)
@@ -72,19 +110,25 @@ final class QueuedRetrySender: Sendable {
             metrics.sendFailed.add(a.request.spans)
             logger.error("Exporting failed. Dropping data.", ["error": message, "dropped_items": a.request.spans])
         case let .retryable(message, retryAfter):
+            if stopping, queue.keepsRequestsAcrossRestarts {
+                logger.info("Exporting failed during shutdown; the request stays queued for the next start.", ["error": message, "items": a.request.spans])
+                return startNext()
+            }
             if let delay = retryDelay(a, retryAfter) {
                 logger.info("Exporting failed. Will retry the request after interval.",
                             ["error": message, "interval": "\(delay)", "attempt": a.number])
                 var again = a
                 again.number += 1
                 let retry = again
-                DispatchQueue.global().asyncAfter(deadline: .now() + delay.dispatchInterval) { [self] in attempt(retry) }
+                state.withLock { $0.retryTimers += 1 }
+                DispatchQueue.global().asyncAfter(deadline: .now() + delay.dispatchInterval) { [self] in retryTimerFired(retry) }
                 return
             }
             metrics.sendFailed.add(a.request.spans)
             logger.error("Exporting failed. Dropping data.", ["error": message, "dropped_items": a.request.spans,
                                                               "reason": retry.enabled ? "retries exhausted" : "retry disabled"])
         }
+        queue.acknowledge(a.entry)
         startNext()
     }
 
@@ -99,63 +143,62 @@ final class QueuedRetrySender: Sendable {
         return delay
     }
 
+    /// A persistent queue keeps a request whose retry is due after shutdown began for the next
+    /// start; otherwise it is tried again.
+    private func retryTimerFired(_ a: Attempt) {
+        let keep = state.withLock { s in
+            s.retryTimers -= 1
+            return s.stopping && s.queue.keepsRequestsAcrossRestarts
+        }
+        if keep { startNext() } else { attempt(a) }
+    }
+
     /// Takes the next queued request into the slot just freed, or frees it.
     private func startNext() {
-        let next: ExportRequest? = state.withLock { s in
-            guard let request = s.queue.popFirst() else {
-                s.inFlight -= 1
-                if s.stopping, s.inFlight == 0 { drained.signal() }
-                return nil
-            }
-            metrics.queueSize.set(s.queue.count)
-            return request
+        if let next = state.withLock({ releaseSlotAndTake(&$0) }) { start(next) }
+    }
+
+    private func releaseSlotAndTake(_ s: inout State) -> QueuedRequest? {
+        s.inFlight -= 1
+        let next = take(&s)
+        metrics.queueSize.set(s.queue.waiting)
+        if next == nil, s.stopping, isSettled(s) { drained.signal() }
+        return next
+    }
+
+    /// Nothing is being sent that shutdown should wait for: a persistent queue does not wait for
+    /// retry timers, its requests are on disk.
+    private func isSettled(_ s: State) -> Bool {
+        s.inFlight - (s.queue.keepsRequestsAcrossRestarts ? s.retryTimers : 0) == 0
+    }
+
+    /// Fills the free consumer slots from the queue.
+    private func startWaiting() {
+        while let next = state.withLock({ take(&$0) }) {
+            start(next)
         }
-        if let next { attempt(Attempt(request: next, firstTry: WallClock.monotonicNano())) }
+        metrics.queueSize.set(state.withLock { $0.queue.waiting })
     }
 
     /// Refuses new requests, lets queued and in-flight ones finish (retries stop), waits until
-    /// `deadline` seconds at most, then drops what is left.
+    /// `deadline` seconds at most, then drops what is left (a persistent queue keeps it on disk).
     func shutdown(deadline seconds: Double) {
         let busy = state.withLock { s in
             s.stopping = true
-            return s.inFlight > 0
+            return !isSettled(s)
         }
         if busy, drained.wait(timeout: .now() + .nanoseconds(Int(seconds * 1e9))) == .timedOut {
-            let left = state.withLock { s in
-                let spans = s.queue.spans
-                s.queue = RequestRing()
-                return spans
-            }
-            logger.warn("Shutdown deadline passed with requests unsent", ["dropped_items": left])
-            metrics.sendFailed.add(left)
+            logger.warn("Shutdown deadline passed with requests unsent")
+        }
+        let queue = state.withLock { s in
+            s.closed = true
+            return s.queue
+        }
+        let dropped = queue.close()
+        if dropped > 0 {
+            logger.warn("Dropping queued data at shutdown", ["dropped_items": dropped])
+            metrics.sendFailed.add(dropped)
         }
         sender.close()
-    }
-}
-
-/// A FIFO of requests with O(1) append and pop.
-struct RequestRing {
-    private var items: [ExportRequest?] = []
-    private var head = 0
-    private(set) var spans = 0
-
-    var count: Int { items.count - head }
-    var isEmpty: Bool { count == 0 }
-
-    mutating func append(_ request: ExportRequest) {
-        items.append(request)
-        spans += request.spans
-    }
-
-    mutating func popFirst() -> ExportRequest? {
-        guard head < items.count, let first = items[head] else { return nil }
-        items[head] = nil
-        head += 1
-        spans -= first.spans
-        if head > 64, head * 2 > items.count {
-            items.removeFirst(head)
-            head = 0
-        }
-        return first
     }
 }

@@ -1,4 +1,5 @@
 import Config
+import Pipeline
 
 /// exporterhelper's `retry_on_failure`, with upstream's defaults.
 public struct RetrySettings: Sendable, Equatable {
@@ -39,7 +40,7 @@ public struct RetrySettings: Sendable, Equatable {
     }
 }
 
-/// exporterhelper's `sending_queue` (in memory; `storage` is the persistent queue's seam).
+/// exporterhelper's `sending_queue`: in memory, or on disk with `storage: file_storage[/name]`.
 public struct QueueSettings: Sendable, Equatable {
     public var enabled = true
     public var numConsumers = 10
@@ -48,8 +49,11 @@ public struct QueueSettings: Sendable, Equatable {
     /// Upstream waits for room when true; Swiftlet never waits (it would hold a pool thread) and
     /// refuses with a retryable error either way.
     public var blockOnOverflow = false
-    /// `file_storage[/name]` for a persistent queue.
-    public var storage: String?
+    /// The `file_storage` extension that holds a persistent queue.
+    public var storage: ComponentID?
+    /// Bytes a persistent queue may hold on disk (Swiftlet's own key; upstream bounds the
+    /// persistent queue by `queue_size` only).
+    public var maxSizeBytes = 512 << 20
 
     public init() {}
 
@@ -63,10 +67,12 @@ public struct QueueSettings: Sendable, Equatable {
         if let sizer = try r.string("sizer"), sizer != "requests" {
             throw r.error("sizer", "only \"requests\" is supported, not \"\(sizer)\"")
         }
-        c.storage = try r.string("storage")
-        if c.storage != nil {
-            throw r.error("storage", "the persistent sending queue (file_storage) is not available in this version of Swiftlet; remove storage to queue in memory")
+        if let text = try r.string("storage") {
+            do { c.storage = try ComponentID(parsing: text) } catch { throw r.error("storage", error.description) }
+            guard c.enabled else { throw r.error("storage", "a persistent queue needs the sending queue enabled") }
         }
+        c.maxSizeBytes = try r.int("max_size_bytes") ?? c.maxSizeBytes
+        guard c.maxSizeBytes >= 64 << 10 else { throw r.error("max_size_bytes", "must be at least 65536") }
         guard c.numConsumers > 0 else { throw r.error("num_consumers", "must be greater than 0") }
         guard c.queueSize > 0 else { throw r.error("queue_size", "must be greater than 0") }
         try r.finish()

@@ -12,17 +12,46 @@ final class OTLPExporter: Component, TraceConsumer, SelfCountingExporter {
     private let sender: QueuedRetrySender
     private let metrics: ExporterMetrics
     private let shutdownDeadline: Double
+    private let context: ComponentContext
+    private let queueSettings: QueueSettings
 
     init(_ context: ComponentContext, settings: OTLPExporterSettings, sender: any ExportSender,
          encode: @escaping @Sendable (TraceBatch) -> [UInt8]) {
         self.encode = encode
+        self.context = context
+        queueSettings = settings.queue
         metrics = ExporterMetrics(context)
         self.sender = QueuedRetrySender(sender: sender, queue: settings.queue, retry: settings.retry,
                                         logger: context.logger, metrics: metrics)
         shutdownDeadline = max(5, settings.timeout.seconds)
     }
 
-    func start() {}
+    func start() throws {
+        if let storage = queueSettings.storage {
+            throw FileStorageError("sending_queue::storage: \(storage) is looked up in the extensions the service starts; start(host:) was not called")
+        }
+    }
+
+    /// With `sending_queue::storage`, opens the persistent queue (recovering what an earlier run
+    /// left) in the directory the storage extension gives this exporter.
+    func start(host: any ComponentHost) throws {
+        guard let id = queueSettings.storage else { return }
+        guard let found = host.extension(id) else {
+            throw FileStorageError("sending_queue::storage: extension \(id) is not configured or not listed in service::extensions")
+        }
+        guard let storage = found as? FileStorageExtension else {
+            throw FileStorageError("sending_queue::storage: extension \(id) is not a storage extension (use file_storage)")
+        }
+        let settings = PersistentRequestQueue.Settings(
+            directory: try storage.directory(for: context.id, kind: .exporter), maxRequests: queueSettings.queueSize,
+            maxBytes: queueSettings.maxSizeBytes, fsync: storage.config.fsync, timeout: storage.config.timeout)
+        do {
+            sender.use(try PersistentRequestQueue(settings: settings, logger: context.logger,
+                                                  metrics: PersistentQueueMetrics(context.metrics, exporter: context.id.description)))
+        } catch {
+            throw FileStorageError("sending_queue::storage: cannot open the persistent queue: \(error)")
+        }
+    }
 
     func consume(_ batch: TraceBatch) throws(ConsumerError) {
         let spans = batch.spanCount
