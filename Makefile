@@ -2,11 +2,12 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 SWIFT ?= swift
-DEB_PACKAGES := libnghttp2-dev zlib1g-dev libyaml-dev libzstd-dev nghttp2-client
+DEB_PACKAGES := libnghttp2-dev zlib1g-dev libyaml-dev libzstd-dev nghttp2-client ruby-jaeger-client
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 PY_PACKAGES := pytest==8.3.4 pyyaml opentelemetry-sdk==1.29.0 opentelemetry-exporter-otlp-proto-http==1.29.0 \
-	opentelemetry-exporter-otlp-proto-grpc==1.29.0 opentelemetry-proto==1.29.0 zstandard==0.25.0 h2==4.4.1
+	opentelemetry-exporter-otlp-proto-grpc==1.29.0 opentelemetry-proto==1.29.0 zstandard==0.25.0 h2==4.4.1 \
+	prometheus-client==0.21.1 opentelemetry-exporter-zipkin-json==1.29.0 py_zipkin==1.2.8 thrift==0.22.0
 FUZZ_SECONDS ?= 10
 # The release link, chosen for a small resident set (README, Footprint):
 # - non-PIE, as Go links the Collector on amd64: the loader applies no relative relocations;
@@ -52,10 +53,20 @@ run: release
 $(VENV)/.ready: Makefile
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check $(PY_PACKAGES)
+	# Every release of the Zipkin proto-http exporter needs protobuf 3: kept apart, on its own path.
+	$(VENV)/bin/pip install -q --disable-pip-version-check --no-deps --target $(VENV)/zipkin-proto \
+		protobuf==3.20.3 opentelemetry-exporter-zipkin-proto-http==1.29.0
+	touch $@
+
+## The Jaeger exporters were last released against an older SDK: a venv of their own.
+JAEGER_VENV := .venv-jaeger
+$(JAEGER_VENV)/.ready: Tests/EndToEnd/jaeger-requirements.txt
+	python3 -m venv $(JAEGER_VENV)
+	$(JAEGER_VENV)/bin/pip install -q --disable-pip-version-check -r Tests/EndToEnd/jaeger-requirements.txt
 	touch $@
 
 ## The full suite: unit tests, end-to-end tests against the built binary, short fuzz runs.
-test: deps $(VENV)/.ready
+test: deps $(VENV)/.ready $(JAEGER_VENV)/.ready
 	$(SWIFT) build
 	$(SWIFT) test
 	SWIFTLET_BIN=$(CURDIR)/.build/debug/swiftlet $(PYTHON) -m pytest -q Tests/EndToEnd
@@ -66,12 +77,13 @@ test: deps $(VENV)/.ready
 unit: deps
 	$(SWIFT) test
 
-e2e: build $(VENV)/.ready
+e2e: build $(VENV)/.ready $(JAEGER_VENV)/.ready
 	SWIFTLET_BIN=$(CURDIR)/.build/debug/swiftlet $(PYTHON) -m pytest -q Tests/EndToEnd
 
 ## Every decoder's libFuzzer target, FUZZ_SECONDS each (make test), over a seed corpus made
 ## from the fixtures; `make fuzz` runs each for FUZZ_LONG_SECONDS.
-FUZZ_TARGETS := FuzzOTLPProto FuzzOTLPJSON FuzzHTTPRequest FuzzHTTP2Frames FuzzGRPCMessage
+FUZZ_TARGETS := FuzzOTLPProto FuzzOTLPJSON FuzzHTTPRequest FuzzHTTP2Frames FuzzGRPCMessage \
+	FuzzZipkinV2JSON FuzzZipkinProto FuzzZipkinV1JSON FuzzZipkinV1Thrift FuzzThriftBinary FuzzThriftCompact FuzzJaegerProto FuzzQueueSegment
 FUZZ_LONG_SECONDS ?= 600
 
 fuzz-smoke:
@@ -101,6 +113,7 @@ bench: footprint $(BENCH_VENV)/.ready
 	  else echo "h2load is missing. Run:  sudo apt-get install -y nghttp2-client"; exit 1; fi; }
 	python3 scripts/ingest-bench.py .build/release/swiftlet "$$(find $(BENCH_VENV) -name rotel-agent -type f | head -n 1)"
 	python3 scripts/forward-bench.py .build/release/swiftlet "$$(find $(BENCH_VENV) -name rotel-agent -type f | head -n 1)"
+	python3 scripts/zipkin-bench.py .build/release/swiftlet
 
 clean:
-	rm -rf .build $(VENV) Fuzz/.build
+	rm -rf .build $(VENV) $(JAEGER_VENV) Fuzz/.build
