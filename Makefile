@@ -104,16 +104,15 @@ $(BENCH_VENV)/.ready: Makefile
 	$(BENCH_VENV)/bin/pip install -q --disable-pip-version-check rotel==$(ROTEL_VERSION)
 	touch $@
 
-## Benchmarks are figures, never tests: the footprint, then OTLP/HTTP ingest and OTLP/HTTP ->
-## OTLP/gRPC forwarding (zero loss checked at a sink) side by side with rotel (a Rust collector
-## from PyPI) on this machine. Needs h2load (Debian nghttp2-client).
-bench: footprint $(BENCH_VENV)/.ready
+## Benchmarks are figures, never tests: the footprint, OTLP/HTTP ingest and OTLP/HTTP -> OTLP/gRPC
+## forwarding (zero loss checked at a sink) side by side with rotel (a Rust collector from PyPI),
+## and Zipkin's cost against OTLP's, on this machine; written to BENCHMARKS.md, newest first.
+## Needs h2load (Debian nghttp2-client).
+bench: release $(BENCH_VENV)/.ready
 	@command -v h2load >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client; \
 	  else echo "h2load is missing. Run:  sudo apt-get install -y nghttp2-client"; exit 1; fi; }
-	python3 scripts/ingest-bench.py .build/release/swiftlet "$$(find $(BENCH_VENV) -name rotel-agent -type f | head -n 1)"
-	python3 scripts/forward-bench.py .build/release/swiftlet "$$(find $(BENCH_VENV) -name rotel-agent -type f | head -n 1)"
-	python3 scripts/zipkin-bench.py .build/release/swiftlet
+	python3 scripts/bench-report.py .build/release/swiftlet "$$(find $(BENCH_VENV) -name rotel-agent -type f | head -n 1)"
 
 clean:
 	rm -rf .build $(VENV) $(JAEGER_VENV) Fuzz/.build
