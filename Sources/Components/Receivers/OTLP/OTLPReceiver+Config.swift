@@ -28,26 +28,22 @@ extension OTLPReceiver {
 
     /// `protocols::http`: the confighttp server options Swiftlet implements plus the signal paths.
     public struct HTTPConfig: Sendable, Equatable {
-        public var endpoint = "localhost:4318"
+        /// The confighttp options every HTTP receiver shares (endpoint, body limit, timeouts, CORS).
+        public var server = HTTPServerSettings(endpoint: "localhost:4318")
         public var tracesURLPath = "/v1/traces"
         public var metricsURLPath = "/v1/metrics"
         public var logsURLPath = "/v1/logs"
-        /// Applied to the body as received and again after decompression (20 MiB as upstream).
-        public var maxRequestBodySize = 20 * 1024 * 1024
-        public var cors: CORSConfig?
-        public var readHeaderTimeout: Duration = .seconds(60)
-        public var idleTimeout: Duration = .seconds(60)
 
         public init() {}
 
+        public var cors: CORSConfig? {
+            get { server.cors }
+            set { server.cors = newValue }
+        }
+
         static func parse(_ r: ConfigReader) throws(ConfigError) -> HTTPConfig {
             var c = HTTPConfig()
-            let server = try HTTPServerSettings.parse(r, defaultEndpoint: c.endpoint)
-            c.endpoint = server.endpoint
-            c.maxRequestBodySize = server.maxRequestBodySize
-            c.readHeaderTimeout = server.readHeaderTimeout
-            c.idleTimeout = server.idleTimeout
-            c.cors = server.cors
+            c.server = try HTTPServerSettings.parse(r, defaultEndpoint: c.server.endpoint)
             c.tracesURLPath = sanitizedPath(try r.string("traces_url_path") ?? c.tracesURLPath)
             c.metricsURLPath = sanitizedPath(try r.string("metrics_url_path") ?? c.metricsURLPath)
             c.logsURLPath = sanitizedPath(try r.string("logs_url_path") ?? c.logsURLPath)

@@ -21,14 +21,8 @@ public final class OTLPReceiver: Component {
                               handler: service.handler(maxReceiveMessageSize: grpc.maxReceiveMessageBytes))
         }
         httpServer = try config.http.map { http in
-            var serverConfig = HTTPServer.Configuration(
-                endpoint: try Endpoint(parsing: http.endpoint),
-                maxRequestBodySize: http.maxRequestBodySize,
-                headerReadTimeout: http.readHeaderTimeout.seconds,
-                idleTimeout: http.idleTimeout.seconds)
-            serverConfig.admission = context.admission
             return HTTPServer(
-                configuration: serverConfig, logger: context.logger,
+                configuration: try http.server.serverConfiguration(admission: context.admission), logger: context.logger,
                 handler: OTLPHTTPHandler(config: http, next: metrics.counting(next, transport: "http"),
                                          failed: metrics.failed(transport: "http"), logger: context.logger))
         }
