@@ -14,10 +14,12 @@ final class ScriptedSender: ExportSender, Sendable {
     let attempts = Atomic<Int>(0)
     let held = Mutex<[@Sendable () -> Void]>([])
     let holdAll: Bool
+    let completesInline: Bool
 
-    init(_ outcomes: [SendOutcome], holdAll: Bool = false) {
+    init(_ outcomes: [SendOutcome], holdAll: Bool = false, completesInline: Bool = false) {
         script = Mutex(outcomes)
         self.holdAll = holdAll
+        self.completesInline = completesInline
     }
 
     func send(_ request: ExportRequest, completion: @escaping @Sendable (SendOutcome) -> Void) {
@@ -25,6 +27,8 @@ final class ScriptedSender: ExportSender, Sendable {
         let outcome = script.withLock { $0.isEmpty ? .success : $0.removeFirst() }
         if holdAll {
             held.withLock { $0.append { completion(outcome) } }
+        } else if completesInline {
+            completion(outcome)
         } else {
             DispatchQueue.global().async { completion(outcome) }
         }
@@ -38,8 +42,8 @@ final class ScriptedSender: ExportSender, Sendable {
 }
 
 private func sender(_ outcomes: [SendOutcome], queue: QueueSettings = QueueSettings(), retry: RetrySettings = fastRetry(),
-                    holdAll: Bool = false) -> (QueuedRetrySender, ScriptedSender, ExporterMetrics) {
-    let scripted = ScriptedSender(outcomes, holdAll: holdAll)
+                    holdAll: Bool = false, completesInline: Bool = false) -> (QueuedRetrySender, ScriptedSender, ExporterMetrics) {
+    let scripted = ScriptedSender(outcomes, holdAll: holdAll, completesInline: completesInline)
     let metrics = ExporterMetrics(context("otlp", .exporter))
     return (QueuedRetrySender(sender: scripted, queue: queue, retry: retry, logger: CapturedLog().logger(), metrics: metrics), scripted, metrics)
 }
@@ -70,8 +74,11 @@ private func fastRetry() -> RetrySettings {
 
 @Test func queuedSender_givesUp_afterMaxElapsedTime() {
     var retry = fastRetry()
-    retry.maxElapsedTime = .milliseconds(500)  // room for a busy machine: retries come every 10–20 ms
-    let (q, scripted, metrics) = sender(Array(repeating: .retryable("down", retryAfter: nil), count: 1000), retry: retry)
+    retry.maxElapsedTime = .milliseconds(500)
+    // Each attempt fails inside `send`, so the first failure is judged microseconds after the first
+    // try however loaded the machine is: the second try is certain, the give-up comes after 500 ms.
+    let (q, scripted, metrics) = sender(Array(repeating: .retryable("down", retryAfter: nil), count: 1000), retry: retry,
+                                        completesInline: true)
     try? q.submit(ExportRequest(body: [1], spans: 1))
     #expect(eventually(seconds: 5) { metrics.sendFailed.current == 1 })
     #expect(scripted.attempts.load(ordering: .relaxed) > 1)
