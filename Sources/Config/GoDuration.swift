@@ -24,9 +24,9 @@ public enum GoDuration {
         guard !s.isEmpty else { return nil }
         var total: UInt64 = 0
         while !s.isEmpty {
-            guard let part = component(&s) else { return nil }
+            // Each part is at most 2^63, so two of them could wrap UInt64: compare before adding.
+            guard let part = component(&s), part <= limit - total else { return nil }
             total += part
-            guard total <= limit else { return nil }
         }
         if negative { return total == limit ? Int64.min : -Int64(total) }
         return total < limit ? Int64(total) : nil

@@ -20,3 +20,17 @@ func goDuration_parsesLikeGo(text: String, nanoseconds: Int64) {
 func goDuration_rejectsWhatGoRejects(text: String) {
     #expect(GoDuration.nanoseconds(text) == nil)
 }
+
+/// Found by fuzzing: two groups of 2^63 ns each passed the per-group check and their sum wrapped
+/// UInt64 (a trap); the sum is checked before adding now. The first input is a seed of FuzzGoDuration too.
+@Test(arguments: [
+    "9223372036854775808ns9223372036854775808ns", "9223372036854775808ns1ns", "2562047h47m16.854775807s1ns",
+    "-9223372036854775808ns9223372036854775808ns", "9223372036854775807ns9223372036854775807ns",
+])
+func goDuration_returnsNil_whenGroupsSumPastTheLimit(text: String) {
+    #expect(GoDuration.nanoseconds(text) == nil)
+}
+
+@Test func goDuration_acceptsGroupsThatSumExactlyToTheNegativeLimit() {
+    #expect(GoDuration.nanoseconds("-9223372036854775807ns1ns") == Int64.min)
+}
