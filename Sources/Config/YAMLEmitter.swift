@@ -75,9 +75,12 @@ public enum YAMLEmitter {
         return chars.count == 2 && "-?:".contains(chars[0]) && chars[1] != " " && chars[1] != "\t"
     }
 
+    /// Also U+FFFE and U+FFFF: libyaml refuses them unescaped ("control characters are not
+    /// allowed"), yet a `\uFFFF` escape or a `--set` value can put them in the tree.
     private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
         scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0x85 || scalar.value == 0xFEFF
             || scalar.value == 0x2028 || scalar.value == 0x2029 || (0x80..<0xA0).contains(scalar.value)
+            || scalar.value == 0xFFFE || scalar.value == 0xFFFF
     }
 
     private static func doubleQuoted(_ text: String) -> String {

@@ -48,3 +48,12 @@ import Testing
     #expect(YAMLEmitter.emit(.mapping([])) == "{}\n")
     #expect(try yaml(YAMLEmitter.emit(s("null"))) == s("null"))
 }
+
+/// Found by FuzzConfig (input in Fuzz/Seeds/FuzzConfig/regression-noncharacter-key): a `--set` key
+/// holding U+FFFF was emitted raw, and libyaml refuses to read it back.
+@Test func emit_roundTrips_whenScalarsHoldNoncharacters() throws {
+    for text in ["\u{FFFF}", "a\u{FFFE}b", "\u{FFFD}ok"] {
+        let node = map(["k": s(text), text: s("v")])
+        #expect(try yaml(YAMLEmitter.emit(node)) == node, "\(text.debugDescription)")
+    }
+}
