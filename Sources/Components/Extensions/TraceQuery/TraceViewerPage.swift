@@ -403,10 +403,11 @@ tr.result:hover, tr.result:focus { background: var(--hover); outline: none; }
     });
     return p;
   }
+  var FORM_DEFAULTS = { range: '3600', limit: '20' };
   function fillForm(p) {
     Object.keys(FORM_FIELDS).forEach(function (k) {
-      if (!p.has(k)) return;
-      var el = $(FORM_FIELDS[k]), v = p.get(k);
+      var el = $(FORM_FIELDS[k]), v = p.has(k) ? p.get(k) : (FORM_DEFAULTS[k] || '');
+      el.classList.remove('invalid');
       if (el.tagName === 'SELECT' && !Array.from(el.options).some(function (o) { return o.value === v; })) {
         el.appendChild(h('option', { value: v, text: v }));
       }
@@ -497,7 +498,7 @@ tr.result:hover, tr.result:focus { background: var(--hover); outline: none; }
         h('td', null, svc ? [dot(svc), svc] : h('span', { class: 'muted', text: '<root span not received>' })),
         h('td', { class: 'name', text: t.rootTraceName || '' }),
         h('td', { text: fmtTime(big(t.startTimeUnixNano)) }),
-        h('td', { class: 'num', text: t.durationMs === undefined ? '<1 ms' : fmtDur(Number(t.durationMs) * 1e6) }),
+        h('td', { class: 'num', text: Number(t.durationMs || 0) > 0 ? fmtDur(Number(t.durationMs) * 1e6) : '<1 ms' }),
         h('td', { class: 'num', text: sets.length ? String(matched) : '' })));
     });
     $('results').hidden = false;
