@@ -24,7 +24,7 @@ RELEASE_FLAGS := -c release --static-swift-stdlib --product swiftlet \
 	-Xlinker --symbol-ordering-file=$(CURDIR)/scripts/startup-order.txt -Xlinker --no-warn-symbol-ordering
 ARGS ?=
 
-.PHONY: deps build release run test unit e2e fuzz fuzz-smoke footprint bench clean
+.PHONY: deps build release run test unit e2e fuzz fuzz-smoke fuzz-campaign footprint bench clean
 
 ## Installs the missing Debian packages (apt-get as root; otherwise prints the command and stops).
 deps:
@@ -86,7 +86,8 @@ e2e: build $(VENV)/.ready $(JAEGER_VENV)/.ready
 ## Every decoder's libFuzzer target, FUZZ_SECONDS each (make test), over a seed corpus made
 ## from the fixtures; `make fuzz` runs each for FUZZ_LONG_SECONDS.
 FUZZ_TARGETS := FuzzOTLPProto FuzzOTLPJSON FuzzHTTPRequest FuzzHTTP2Frames FuzzGRPCMessage \
-	FuzzZipkinV2JSON FuzzZipkinProto FuzzZipkinV1JSON FuzzZipkinV1Thrift FuzzThriftBinary FuzzThriftCompact FuzzJaegerProto FuzzQueueSegment
+	FuzzZipkinV2JSON FuzzZipkinProto FuzzZipkinV1JSON FuzzZipkinV1Thrift FuzzThriftBinary FuzzThriftCompact FuzzJaegerProto FuzzQueueSegment \
+	FuzzConfig FuzzGoDuration FuzzInflate FuzzZstd
 FUZZ_LONG_SECONDS ?= 600
 
 fuzz-smoke:
@@ -94,6 +95,12 @@ fuzz-smoke:
 
 fuzz:
 	for t in $(FUZZ_TARGETS); do scripts/fuzz.sh $$t $(FUZZ_LONG_SECONDS); done
+
+## The figures in FUZZING.md: each target until FUZZ_RUNS executions (optimized ASan build, corpus
+## kept under /tmp/swiftlet-fuzz), niced, one at a time; prints libFuzzer's final stats.
+FUZZ_RUNS ?= 10000000
+fuzz-campaign:
+	for t in $(FUZZ_TARGETS); do nice -n 19 scripts/fuzz-campaign.sh $$t $(FUZZ_RUNS); done
 
 ## Stripped binary size, idle RSS, time from exec to a 200 from the health check.
 footprint: release

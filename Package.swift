@@ -11,7 +11,7 @@ let package = Package(
         .executable(name: "swiftlet", targets: ["Swiftlet"]),
         .library(name: "SwiftletWireFormats", targets: ["TraceModel", "WireFormats"]),
         .library(name: "SwiftletTransport", targets: ["Transport"]),
-        .library(name: "SwiftletCore", targets: ["TraceModel", "WireFormats", "Pipeline", "Config", "Transport", "Components"]),
+        .library(name: "SwiftletCore", targets: ["TraceModel", "WireFormats", "Pipeline", "Config", "Transport", "Components", "Diagnostics"]),
     ],
     targets: [
         .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),

@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// libFuzzer harnesses for the decoders: OTLP protobuf and JSON, HTTP/1.1 requests. Build (as swift-protobuf's FuzzTesting does):
+// libFuzzer harnesses for every decoder and parser (the list is FUZZ_TARGETS in the Makefile). Build (as swift-protobuf's FuzzTesting does):
 //   swift build -c debug --package-path Fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
 // or run scripts/fuzz.sh TARGET SECONDS.
 let package = Package(
@@ -24,5 +24,10 @@ let package = Package(
         .executableTarget(name: "FuzzThriftBinary", dependencies: ["FuzzSupport", "FuzzJaegerSupport"]),
         .executableTarget(name: "FuzzThriftCompact", dependencies: ["FuzzSupport", "FuzzJaegerSupport"]),
         .executableTarget(name: "FuzzJaegerProto", dependencies: ["FuzzSupport", "FuzzJaegerSupport"]),
+        .executableTarget(name: "FuzzConfig", dependencies: ["FuzzSupport", .product(name: "SwiftletCore", package: "Swiftlet")]),
+        .executableTarget(name: "FuzzGoDuration", dependencies: ["FuzzSupport", .product(name: "SwiftletCore", package: "Swiftlet")]),
+        .target(name: "FuzzCompressionSupport", dependencies: [.product(name: "SwiftletTransport", package: "Swiftlet")]),
+        .executableTarget(name: "FuzzInflate", dependencies: ["FuzzSupport", "FuzzCompressionSupport", .product(name: "SwiftletTransport", package: "Swiftlet")]),
+        .executableTarget(name: "FuzzZstd", dependencies: ["FuzzSupport", "FuzzCompressionSupport", .product(name: "SwiftletTransport", package: "Swiftlet")]),
     ]
 )

@@ -14,21 +14,13 @@ bin="$(swift build -c debug --package-path "$root/Fuzz" --show-bin-path)/$target
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/corpus" "$work/artifacts"
-case "$target" in
-    FuzzOTLP*) cp "$root"/Tests/WireFormatsTests/Fixtures/otlp/* "$work/corpus/" ;;
-    FuzzZipkinV2JSON) cp "$root"/Tests/WireFormatsTests/Fixtures/zipkin/{v2_*,istio_*,envoy_*}.json "$work/corpus/" ;;
-    FuzzZipkinProto) cp "$root"/Tests/WireFormatsTests/Fixtures/zipkin/*.binpb "$work/corpus/" ;;
-    FuzzZipkinV1JSON) cp "$root"/Tests/WireFormatsTests/Fixtures/zipkin/v1_*.json "$work/corpus/" ;;
-    FuzzZipkinV1Thrift) cp "$root"/Tests/WireFormatsTests/Fixtures/zipkin/*.thrift "$work/corpus/" ;;
-    FuzzThriftBinary) cp "$root"/Tests/ComponentsTests/Golden/jaeger/*binary "$work/corpus/" ;;
-    FuzzThriftCompact) cp "$root"/Tests/ComponentsTests/Golden/jaeger/*.compact "$work/corpus/" ;;
-    FuzzJaegerProto) cp "$root"/Tests/WireFormatsTests/Fixtures/jaeger/*.binpb "$work/corpus/" ;;
-    *) cp "$root"/Fuzz/Seeds/"$target"/* "$work/corpus/" ;;
-esac
+mkdir -p "$work/artifacts"
+"$root/scripts/fuzz-seeds.sh" "$target" "$work/corpus"
+dict=()
+[ -f "$root/Fuzz/Dictionaries/$target.dict" ] && dict=("-dict=$root/Fuzz/Dictionaries/$target.dict")
 
 # libFuzzer exits non-zero on a crash, leak or timeout; set -e passes that on.
-"$bin" "$work/corpus" -max_total_time="$seconds" -artifact_prefix="$work/artifacts/" -print_final_stats=1 || {
+"$bin" "$work/corpus" "${dict[@]}" -max_total_time="$seconds" -artifact_prefix="$work/artifacts/" -print_final_stats=1 || {
     status=$?
     trap - EXIT  # keep the crashing input for reproduction: "$bin" <file>
     echo "fuzzer $target failed (exit $status); crashing inputs kept in $work/artifacts/" >&2

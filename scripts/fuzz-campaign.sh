@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Usage: scripts/fuzz-campaign.sh TARGET RUNS [libFuzzer flags...]
+# Runs one libFuzzer target until RUNS executions (-runs=RUNS) and prints libFuzzer's final stats
+# plus the wall time, corpus size and the exact command: the figures FUZZING.md records.
+# The harness is built with optimization (-c release) and ASan, in its own scratch directory
+# (FUZZ_SCRATCH, default Fuzz/.build-campaign) so a running campaign is not rebuilt underneath by
+# make fuzz-smoke. The working corpus lives under FUZZ_WORK (default /tmp/swiftlet-fuzz/TARGET),
+# kept between runs, never committed; it starts from the same seeds as scripts/fuzz.sh.
+# FUZZ_NO_BUILD=1 skips the build (to run a harness already built, e.g. by FUZZ_TARGETS in a loop).
+# Exits non-zero if the fuzzer finds a crash, leak or timeout; the input is kept in FUZZ_WORK/artifacts.
+set -euo pipefail
+
+target="${1:?usage: $0 TARGET RUNS [libFuzzer flags...]}"
+runs="${2:?usage: $0 TARGET RUNS [libFuzzer flags...]}"
+shift 2
+root="$(cd "$(dirname "$0")/.." && pwd)"
+scratch="${FUZZ_SCRATCH:-$root/Fuzz/.build-campaign}"
+work="${FUZZ_WORK:-/tmp/swiftlet-fuzz/$target}"
+build=(swift build -c release --package-path "$root/Fuzz" --scratch-path "$scratch"
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)
+
+if [ -z "${FUZZ_NO_BUILD:-}" ]; then
+    # Builds on this machine are serialized through one lock.
+    # Other builds may edit sources meanwhile ("modified during the build"): try a few times.
+    for attempt in 1 2 3 4 5; do
+        flock /tmp/swiftlet-build.lock "${build[@]}" --product "$target" && break
+        [ "$attempt" = 5 ] && exit 1
+        sleep 20
+    done
+fi
+bin="$("${build[@]}" --show-bin-path)/$target"
+
+mkdir -p "$work/corpus" "$work/artifacts"
+if [ -z "$(ls -A "$work/corpus")" ]; then
+    "$root/scripts/fuzz-seeds.sh" "$target" "$work/corpus"
+fi
+flags=(-runs="$runs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work/artifacts/")
+[ -f "$root/Fuzz/Dictionaries/$target.dict" ] && flags+=("-dict=$root/Fuzz/Dictionaries/$target.dict")
+flags+=("$@")
+
+# The Swift runtime's backtracer reads the crashed stack itself, which ASan reports as a second error.
+export SWIFT_BACKTRACE=enable=no
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "commit: $(git -C "$root" rev-parse --short HEAD)"
+echo "command: $bin $work/corpus ${flags[*]}"
+start=$(date +%s)
+status=0
+"$bin" "$work/corpus" "${flags[@]}" 2>&1 | grep -v -E '^#[0-9]+\s+(NEW|REDUCE|pulse)' || status=${PIPESTATUS[0]}
+end=$(date +%s)
+echo "target: $target"
+echo "wall_seconds: $((end - start))"
+echo "corpus_files: $(find "$work/corpus" -type f | wc -l)"
+echo "corpus_bytes: $(du -sb "$work/corpus" | cut -f1)"
+echo "exit: $status"
+exit "$status"
