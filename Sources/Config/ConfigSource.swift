@@ -33,6 +33,15 @@ public struct ConfigSource {
         return try ConfigExpander.expand(merged, environment: environment)
     }
 
+    /// The file a `--config` value reads, if it reads one (a bare path or `file:PATH`).
+    public static func filePath(of uri: String) -> String? {
+        switch scheme(of: uri) {
+        case nil: uri
+        case "file": String(uri.dropFirst(5))
+        default: nil
+        }
+    }
+
     /// Upstream's URI pattern: a scheme is `[A-Za-z][A-Za-z0-9+.-]+` before the first `:`; otherwise a path.
     static func scheme(of uri: String) -> String? {
         guard let colon = uri.firstIndex(of: ":") else { return nil }

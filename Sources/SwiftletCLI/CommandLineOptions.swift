@@ -8,11 +8,14 @@ public struct CommandLineOptions: Equatable, Sendable {
     public var configURIs: [String] = []
     /// `--set key::path=value` values in order.
     public var sets: [String] = []
+    /// `--watch-config`: reload when a config file changes, as on SIGHUP.
+    public var watchConfig = false
 
-    public init(command: Command = .run, configURIs: [String] = [], sets: [String] = []) {
+    public init(command: Command = .run, configURIs: [String] = [], sets: [String] = [], watchConfig: Bool = false) {
         self.command = command
         self.configURIs = configURIs
         self.sets = sets
+        self.watchConfig = watchConfig
     }
 
     public struct UsageError: Error, Equatable, CustomStringConvertible {
@@ -40,6 +43,9 @@ public struct CommandLineOptions: Equatable, Sendable {
                 }
                 guard !value.isEmpty else { throw UsageError(description: "\(flag) needs a non-empty value") }
                 if flag == "--config" { options.configURIs.append(value) } else { options.sets.append(value) }
+            case "--watch-config":
+                guard inlineValue == nil else { throw UsageError(description: "--watch-config takes no value") }
+                options.watchConfig = true
             case "--version", "-v":
                 options.command = .version
                 commandSeen = true
@@ -81,8 +87,13 @@ public struct CommandLineOptions: Equatable, Sendable {
           --config URI   a config source, repeatable, merged in order (maps merge, lists replace):
                          a file path, file:PATH, env:VAR, or yaml:key::path: value
           --set k::p=v   set one value after merging, e.g. --set processors::batch::timeout=1s
+          --watch-config reload when a config file changes (SIGHUP reloads too)
           --version      print the version
           --help         print this help
+
+        On SIGHUP the configuration is read again from every source; if it is valid the new
+        pipelines take over without losing or refusing a request, otherwise the running ones
+        keep serving and the error is logged.
 
         Exit codes: 0 fine, 1 failure at run time, 2 bad usage or bad configuration.
 

@@ -3,7 +3,7 @@ import Config
 
 /// Turns `--config` sources and `--set` values into one expanded config tree and then a typed
 /// `CollectorConfig`.
-public struct ConfigAssembly {
+public struct ConfigAssembly: Sendable {
     public let options: CommandLineOptions
     public let environment: [String: String]
 

@@ -39,7 +39,7 @@ public enum SwiftletCommand {
             LogSink.writeToStdout(YAMLEmitter.emit(node))
             exit(0)
         case .run:
-            run(load(assembly))
+            run(load(assembly), assembly)
         }
     }
 
@@ -55,15 +55,11 @@ public enum SwiftletCommand {
         for w in config.warnings { LogSink.writeToStderr("swiftlet: warning: \(w)\n") }
     }
 
-    static func run(_ config: CollectorConfig) -> Never {
+    static func run(_ config: CollectorConfig, _ assembly: ConfigAssembly) -> Never {
         signal(SIGPIPE, SIG_IGN)
         MallocTuning.apply()
         let sink = LogSink.standardError
-        sink.level = config.logLevel
-        if config.logEncoding == "json" || !config.logInitialFields.isEmpty {
-            sink.encoding = config.logEncoding == "json" ? .json(initialFields: config.logInitialFields)
-                                                         : .consoleWith(initialFields: config.logInitialFields)
-        }
+        applyLogSettings(config, to: sink)
         let logger = Logger(component: "service", sink: sink)
         for w in config.warnings { logger.warn(w) }
         logger.info("Starting swiftlet", ["version": version])
@@ -74,12 +70,54 @@ public enum SwiftletCommand {
         } catch {
             fail(1, "\(error)")
         }
-        let signals = SignalWaiter(signals: [SIGTERM, SIGINT]) { signal in
+        let reloader = ServiceReloader(running: service, logger: logger)
+        // Reloads and the final shutdown run one at a time, in the order asked.
+        let control = DispatchQueue(label: "swiftlet.control")
+        let reload: @Sendable (String) -> Void = { reason in
+            control.async { reloadConfiguration(assembly, reloader, sink: sink, logger: logger, reason: reason) }
+        }
+        let signals = SignalWaiter(signals: [SIGTERM, SIGINT], queue: control) { signal in
             logger.info("Received signal, shutting down", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT"])
-            service.shutdown()
+            reloader.shutdown()
             exit(0)
         }
-        withExtendedLifetime(signals) { dispatchMain() }
+        let hangup = SignalWaiter(signals: [SIGHUP], queue: control, repeating: true) { _ in reload("SIGHUP") }
+        let watcher = assembly.options.watchConfig
+            ? ConfigFileWatcher(paths: assembly.options.configURIs.compactMap(ConfigSource.filePath(of:)), queue: control) {
+                reload("config file changed")
+            }
+            : nil
+        withExtendedLifetime((signals, hangup, watcher)) { dispatchMain() }
+    }
+
+    /// Reads every config source again and switches to it; an invalid config, or one whose
+    /// components fail to build or start, leaves the running one serving.
+    static func reloadConfiguration(_ assembly: ConfigAssembly, _ reloader: ServiceReloader, sink: LogSink, logger: Logger, reason: String) {
+        logger.info("Reloading the configuration", ["reason": reason])
+        let config: CollectorConfig
+        do { config = try assembly.collectorConfig() } catch {
+            logger.error("The new configuration is invalid; the running one keeps serving",
+                         ["error": error.errors.map(\.description).joined(separator: "; ")])
+            return
+        }
+        for w in config.warnings { logger.warn(w) }
+        do { try reloader.reload(to: config) } catch {
+            logger.error("The new configuration did not start; the running one keeps serving", ["error": "\(error)"])
+            return
+        }
+        applyLogSettings(config, to: sink)
+        logger.info("Configuration reloaded")
+    }
+
+    static func applyLogSettings(_ config: CollectorConfig, to sink: LogSink) {
+        sink.level = config.logLevel
+        if config.logEncoding == "json" {
+            sink.encoding = .json(initialFields: config.logInitialFields)
+        } else if !config.logInitialFields.isEmpty {
+            sink.encoding = .consoleWith(initialFields: config.logInitialFields)
+        } else {
+            sink.encoding = .console
+        }
     }
 
     static func componentsListing() -> String {
@@ -111,20 +149,19 @@ public enum SwiftletCommand {
     }
 }
 
-/// Delivers SIGTERM/SIGINT on a queue instead of interrupting the process. A second signal while
-/// the first is handled ends the process at once with status 1.
+/// Delivers signals on a queue instead of interrupting the process. Unless `repeating`, a second
+/// signal while the first is handled ends the process at once with status 1.
 final class SignalWaiter: Sendable {
     /// Set once in init; the sources are only kept alive here.
     private nonisolated(unsafe) let sources: [any DispatchSourceSignal]
 
-    init(signals: [Int32], handler: @escaping @Sendable (Int32) -> Void) {
-        let queue = DispatchQueue(label: "swiftlet.signals")
+    init(signals: [Int32], queue: DispatchQueue, repeating: Bool = false, handler: @escaping @Sendable (Int32) -> Void) {
         let handling = ManagedFlag()
         sources = signals.map { sig in
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
-                if handling.setOnce() {
+                if repeating || handling.setOnce() {
                     queue.async { handler(sig) }
                 } else {
                     LogSink.writeToStderr("swiftlet: second signal, exiting now\n")

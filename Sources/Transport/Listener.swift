@@ -13,6 +13,7 @@ import Synchronization
 /// A listening socket that accepts connections on its own serial queue and hands each one over.
 final class Listener: @unchecked Sendable {
     let port: Int
+    private let endpoint: Endpoint
     private let fd: Int32
     private let queue: DispatchQueue
     private let logger: Logger
@@ -25,7 +26,8 @@ final class Listener: @unchecked Sendable {
     private let closed = DispatchSemaphore(value: 0)
 
     init(endpoint: Endpoint, logger: Logger, onAccept: @escaping (Int32, String) -> Void) throws(SocketError) {
-        let (fd, port) = try Socket.listen(on: endpoint)
+        let (fd, port) = try ListeningSockets.shared.open(.tcp, endpoint) { () throws(SocketError) in try Socket.listen(on: endpoint) }
+        self.endpoint = endpoint
         self.fd = fd
         self.port = port
         self.logger = logger
@@ -36,12 +38,13 @@ final class Listener: @unchecked Sendable {
     func start() {
         queue.async { [self] in
             guard !stopped else { return }
-            let handlers = FDEventHandlers(onReadable: { [self] in acceptAll() }, onClosed: { [self] in closed.signal() })
+            let handlers = FDEventHandlers(onReadable: { [self] in acceptAll() }, onClosed: { [self] in descriptorClosed() })
             readiness = Readiness.watch(fd: fd, queue: queue, handlers: handlers)
         }
     }
 
-    /// Stops accepting; returns once the listening descriptor is closed (pending connections are reset).
+    /// Stops accepting; returns once the listening descriptor is closed (pending connections are
+    /// reset, unless a reload hands the socket over to a new listener).
     func stop() {
         queue.async { [self] in
             guard !stopped else { return }
@@ -50,10 +53,16 @@ final class Listener: @unchecked Sendable {
                 readiness.cancel()
             } else {
                 _ = close(fd)
-                closed.signal()
+                descriptorClosed()
             }
         }
         closed.wait()
+        closed.signal()
+    }
+
+    /// Our descriptor is closed; the socket itself closes unless a reload hands it over.
+    private func descriptorClosed() {
+        ListeningSockets.shared.release(.tcp, endpoint)
         closed.signal()
     }
 

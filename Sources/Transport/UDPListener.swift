@@ -97,18 +97,25 @@ public final class UDPListener: @unchecked Sendable {
 
     /// Binds before returning, so "address in use" is reported here; then reads.
     public func start() throws(SocketError) {
-        let bound = try UDPSocket.bind(configuration.endpoint, receiveBufferSize: configuration.socketBufferSize)
+        let (endpoint, bufferSize) = (configuration.endpoint, configuration.socketBufferSize)
+        let bound = try ListeningSockets.shared.open(.udp, endpoint) { () throws(SocketError) in
+            try UDPSocket.bind(endpoint, receiveBufferSize: bufferSize)
+        }
         port.store(bound.port, ordering: .relaxed)
         let buffers = DatagramReceiveBuffers(count: max(1, configuration.readBatch), size: max(1, configuration.maxPacketSize))
         queue.sync {
             guard state == .idle else {
                 _ = close(bound.fd)
+                ListeningSockets.shared.release(.udp, endpoint)
                 return
             }
             state = .running
             fd = bound.fd
             receiveBuffers = buffers
-            let handlers = FDEventHandlers(onReadable: { [self] in readAvailable() }, onClosed: { [self] in closed.signal() })
+            let handlers = FDEventHandlers(onReadable: { [self] in readAvailable() }, onClosed: { [self] in
+                ListeningSockets.shared.release(.udp, endpoint)
+                closed.signal()
+            })
             readiness = Readiness.watch(fd: bound.fd, queue: queue, handlers: handlers)
         }
         logger.info("UDP listener listening", ["endpoint": configuration.endpoint.description, "port": bound.port])

@@ -77,13 +77,14 @@ private struct Loader {
             return
         }
         do throws(ConfigError) {
-            let reader = try ConfigReader(section.node(key) ?? .null, path: path, file: file)
+            let node = section.node(key) ?? .null
+            let reader = try ConfigReader(node, path: path, file: file)
             let parsed = try factory.parseConfig(reader)
             try reader.finish()
             if factory.stability == .deprecated {
                 config.warnings.append("\(path): the \(kind.rawValue) type '\(id.type)' is deprecated; see the README for its replacement")
             }
-            let entry = CollectorConfig.Entry(id: id, factory: factory, config: parsed)
+            let entry = CollectorConfig.Entry(id: id, factory: factory, config: parsed, node: node)
             switch kind {
             case .receiver: config.receivers[id] = entry
             case .processor: config.processors[id] = entry

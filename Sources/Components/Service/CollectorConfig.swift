@@ -9,6 +9,9 @@ public struct CollectorConfig: Sendable {
         public let id: ComponentID
         public let factory: ComponentFactory
         public let config: any Sendable
+        /// The section as written (after expansion): a reload keeps a running component whose
+        /// section did not change.
+        public let node: ConfigNode
     }
 
     public struct PipelineSpec: Sendable, Equatable {
