@@ -152,6 +152,19 @@ import Testing
         }
     }
 
+    /// Found by the hostile HTTP/1.1 suite: a chunk-size line ended by a bare LF was accepted.
+    @Test func chunkedFramingLinesEndedByBareLF_get400AndClose() throws {
+        try withServer { server in
+            for bad in ["1\na\r\n0\r\n\r\n", "1\r\na\n0\r\n\r\n", "0\n\r\n"] {
+                let client = try TestClient(port: server.boundPort)
+                client.send("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" + bad)
+                let response = client.readResponse()
+                #expect(response?.status == 400, "\(bad.debugDescription)")
+                #expect(client.isClosedByPeer(), "\(bad.debugDescription)")
+            }
+        }
+    }
+
     @Test func malformedRequests_get400() throws {
         try withServer { server in
             for bad in ["GET /\r\n\r\n", "POST / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n", "GET / HTTP/1.1\r\nBad Name: v\r\n\r\n",

@@ -56,7 +56,7 @@ struct BodyReader {
             state = remaining == n ? .done : .length(remaining: remaining - n)
             return n
         case .chunkSize:
-            guard let (line, used) = try line(input, max: Self.maxChunkLine) else { return nil }
+            guard let (line, used) = try line(input, max: Self.maxChunkLine, requireCR: true) else { return nil }
             let size = try chunkSize(line)
             if size == 0 {
                 state = .trailers(bytes: 0)
@@ -71,7 +71,7 @@ struct BodyReader {
             state = remaining == n ? .chunkDataEnd : .chunkData(remaining: remaining - n)
             return n
         case .chunkDataEnd:
-            guard let (line, used) = try line(input, max: 2) else { return nil }
+            guard let (line, used) = try line(input, max: 2, requireCR: true) else { return nil }
             guard line.isEmpty else { throw .malformed("missing CRLF after chunk data") }
             state = .chunkSize
             return used
@@ -86,13 +86,19 @@ struct BodyReader {
     }
 
     /// The next line without its CRLF or LF, and the bytes it used; nil when no LF arrived yet.
-    private func line(_ input: UnsafeRawBufferPointer, max: Int) throws(HTTPParseError) -> (UnsafeRawBufferPointer, Int)? {
+    /// Chunk-size lines and the end of chunk data must end in CRLF (RFC 9112 §7.1): a bare LF there
+    /// is refused, as Go does since CVE-2025-22871, because a proxy in front that reads the framing
+    /// differently could smuggle a request past it. Trailer lines keep the bare-LF tolerance of
+    /// field lines (RFC 9112 §2.2).
+    private func line(_ input: UnsafeRawBufferPointer, max: Int, requireCR: Bool = false) throws(HTTPParseError) -> (UnsafeRawBufferPointer, Int)? {
         guard let lf = input.firstIndex(of: 0x0A) else {
             if input.count > max { throw .malformed("chunked framing line too long") }
             return nil
         }
         guard lf <= max else { throw .malformed("chunked framing line too long") }
-        let end = lf > 0 && input[lf - 1] == 0x0D ? lf - 1 : lf
+        let crlf = lf > 0 && input[lf - 1] == 0x0D
+        if requireCR && !crlf { throw .malformed("chunked framing line ends with a bare LF") }
+        let end = crlf ? lf - 1 : lf
         return (UnsafeRawBufferPointer(rebasing: input[0..<end]), lf + 1)
     }
 
