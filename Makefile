@@ -24,7 +24,7 @@ RELEASE_FLAGS := -c release --static-swift-stdlib --product swiftlet \
 	-Xlinker --symbol-ordering-file=$(CURDIR)/scripts/startup-order.txt -Xlinker --no-warn-symbol-ordering
 ARGS ?=
 
-.PHONY: deps build release run test unit e2e fuzz fuzz-smoke fuzz-campaign footprint bench clean
+.PHONY: deps build release run test unit e2e fuzz fuzz-smoke fuzz-campaign footprint bench soak clean
 
 ## Installs the missing Debian packages (apt-get as root; otherwise prints the command and stops).
 deps:
@@ -123,6 +123,14 @@ bench: release $(BENCH_VENV)/.ready
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client; \
 	  else echo "h2load is missing. Run:  sudo apt-get install -y nghttp2-client"; exit 1; fi; }
 	python3 scripts/bench-report.py .build/release/swiftlet "$$(find $(BENCH_VENV) -name rotel-agent -type f | head -n 1)"
+
+## Not in CI: SOAK_MINUTES at SOAK_RATE spans/s (half the measured maximum) with the backend
+## restarting every few minutes; fails on a lost span, RSS growth over 10 % or a leaked descriptor.
+SOAK_MINUTES ?= 30
+SOAK_RATE ?= 100000
+soak: release
+	@command -v h2load >/dev/null || { echo "h2load is missing. Run:  sudo apt-get install -y nghttp2-client"; exit 1; }
+	python3 scripts/soak.py .build/release/swiftlet --minutes $(SOAK_MINUTES) --rate $(SOAK_RATE)
 
 clean:
 	rm -rf .build $(VENV) $(JAEGER_VENV) Fuzz/.build
