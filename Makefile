@@ -112,17 +112,24 @@ ROTEL_VERSION := 0.0.1a15
 $(BENCH_VENV)/.ready: Makefile
 	python3 -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/pip install -q --disable-pip-version-check rotel==$(ROTEL_VERSION)
+	# The decode floor: the same request parsed by protobuf's upb decoder.
+	$(BENCH_VENV)/bin/pip install -q --disable-pip-version-check protobuf==7.36.2 opentelemetry-proto==1.45.2
 	touch $@
 
-## Benchmarks are figures, never tests: the footprint, OTLP/HTTP ingest and OTLP/HTTP -> OTLP/gRPC
-## forwarding (zero loss checked at a sink) side by side with rotel (a Rust collector from PyPI),
-## and Zipkin's cost against OTLP's, on this machine; written to BENCHMARKS.md, newest first.
-## Needs h2load (Debian nghttp2-client).
+## Benchmarks are figures, never tests: the footprint, then scripts/bench.py, one harness and one
+## table: every path (OTLP/HTTP protobuf and JSON, OTLP/gRPC, Zipkin v2 JSON, Jaeger Thrift) in
+## through batch and out through the otlp exporter to a counting sink (zero loss checked), CPU per
+## span at 10k spans/s, the one-core maximum, latency at half of it, RSS, beside rotel (PyPI),
+## nginx (the HTTP/1.1 floor) and upb (the decode floor); written to BENCHMARKS.md, newest first.
+## Needs h2load (Debian nghttp2-client) and nginx (Debian nginx, run unprivileged on a free port).
 bench: release $(BENCH_VENV)/.ready
 	@command -v h2load >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client; \
 	  else echo "h2load is missing. Run:  sudo apt-get install -y nghttp2-client"; exit 1; fi; }
-	python3 scripts/bench-report.py .build/release/swiftlet "$$(find $(BENCH_VENV) -name rotel-agent -type f | head -n 1)"
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; \
+	  else echo "nginx is missing. Run:  sudo apt-get install -y nginx"; exit 1; fi; }
+	python3 scripts/bench-report.py .build/release/swiftlet "$$(find $(BENCH_VENV) -name rotel-agent -type f | head -n 1)" $(BENCH_VENV)/bin/python
 
 ## Not in CI: SOAK_MINUTES at SOAK_RATE spans/s (half the measured maximum) with the backend
 ## restarting every few minutes; fails on a lost span, RSS growth over 10 % or a leaked descriptor.

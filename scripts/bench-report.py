@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
-"""Runs every benchmark of `make bench` and writes their figures to BENCHMARKS.md, newest run
-first, under the date, the machine (cores, CPU model, kernel) and the commit, with the exact
-command behind each block. Earlier runs stay below: the file keeps the history.
+"""Runs `make bench`'s two programs, scripts/footprint.py and scripts/bench.py (the harness: every
+path beside rotel and the floors, one table), and writes their output to BENCHMARKS.md, newest run
+first, under the date, the machine (cores, CPU model, kernel), the commit, the load average before
+and after (other work on the machine moves the figures) and the exact command behind each block.
+Earlier runs stay below: the file keeps the history.
 
-Usage: scripts/bench-report.py SWIFTLET_BINARY ROTEL_BINARY"""
+Usage: scripts/bench-report.py SWIFTLET_BINARY [ROTEL_BINARY] [PYTHON_WITH_PROTOBUF] [-- BENCH_ARGS...]
+Exit status 1 when the harness failed or lost a span (the section is written all the same)."""
 import datetime, os, platform, subprocess, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 REPORT = os.path.join(ROOT, "BENCHMARKS.md")
-TITLE = "# Benchmarks\n\nWritten by `make bench` (scripts/bench-report.py); newest run first. Figures drift on a\nshared virtual machine: compare ratios taken in one run, not absolute figures across runs.\n"
+TITLE = ("# Benchmarks\n\nWritten by `make bench` (scripts/bench-report.py); newest run first. Figures drift on a\n"
+         "shared virtual machine: compare ratios taken in one run, not absolute figures across runs.\n")
 
 
 def cpu_model():
@@ -19,33 +23,54 @@ def cpu_model():
     return platform.processor() or "unknown"
 
 
+def loadavg():
+    return " ".join(open("/proc/loadavg").read().split()[:3])
+
+
+def rel(arg):
+    return os.path.relpath(arg, ROOT) if os.path.isabs(arg) else arg
+
+
 def run(argv):
     print("$", " ".join(argv), flush=True)
-    out = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT)
-    text = (out.stdout + (out.stderr if out.returncode else "")).strip()
-    print(text, flush=True)
-    return text
+    out = subprocess.run(argv, stdout=subprocess.PIPE, text=True, cwd=ROOT)  # stderr: progress, to the terminal
+    print(out.stdout, flush=True)
+    return out.stdout.strip(), out.returncode
 
 
 def main():
-    swiftlet, rotel = sys.argv[1], sys.argv[2]
+    args = sys.argv[1:]
+    extra = args[args.index("--") + 1:] if "--" in args else []
+    args = args[:args.index("--")] if "--" in args else args
+    swiftlet = args[0]
+    rotel = args[1] if len(args) > 1 and args[1] else None
+    python = args[2] if len(args) > 2 and args[2] else None
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    load_before = loadavg()
+    bench = ["python3", "scripts/bench.py", rel(swiftlet)] + (["--rotel", rel(rotel)] if rotel else []) \
+        + (["--python", rel(python)] if python else []) + extra
+    blocks, failed = [], False
+    for title, argv in [("Footprint", ["python3", "scripts/footprint.py", rel(swiftlet), "10"]),
+                        ("Every path, beside rotel and the floors", bench)]:
+        text, rc = run(argv)
+        failed |= rc != 0
+        blocks.append((title, argv, text, rc))
     section = [f"## {now} — commit {commit}",
-               f"\n{os.cpu_count()} cores, {cpu_model()}, Linux {platform.release()}\n"]
-    for title, argv in [
-        ("Footprint", ["python3", "scripts/footprint.py", swiftlet, "10"]),
-        ("OTLP/HTTP ingest into debug, beside rotel", ["python3", "scripts/ingest-bench.py", swiftlet, rotel]),
-        ("OTLP/HTTP -> OTLP/gRPC forwarding, beside rotel, loss checked at a sink", ["python3", "scripts/forward-bench.py", swiftlet, rotel]),
-        ("Zipkin v2 JSON against OTLP protobuf", ["python3", "scripts/zipkin-bench.py", swiftlet]),
-    ]:
-        section.append(f"### {title}\n\n`{' '.join(os.path.relpath(a, ROOT) if os.path.isabs(a) else a for a in argv)}`\n\n```\n{run(argv)}\n```\n")
+               f"\n{os.cpu_count()} cores (nproc), {cpu_model()}, Linux {platform.release()}; "
+               f"load average {load_before} before, {loadavg()} after (1, 5, 15 min)\n"]
+    for title, argv, text, rc in blocks:
+        status = f"\n\nexit status {rc}" if rc else ""
+        body = f"```\n{text}\n```" if title == "Footprint" else text
+        section.append(f"### {title}\n\n`{' '.join(argv)}`\n\n{body}{status}\n")
     old = open(REPORT).read() if os.path.exists(REPORT) else TITLE
-    head, _, rest = old.partition("\n## ")
+    _, _, rest = old.partition("\n## ")
     history = ("## " + rest) if rest else ""
-    open(REPORT, "w").write(TITLE + "\n" + "\n".join(section) + ("\n" + history if history else ""))
+    with open(REPORT, "w") as f:
+        f.write(TITLE + "\n" + "\n".join(section) + ("\n" + history if history else ""))
     print(f"wrote {REPORT}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

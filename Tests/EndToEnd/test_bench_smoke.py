@@ -1,0 +1,39 @@
+"""A smoke run of the benchmark harness (scripts/bench.py --smoke): a few requests on every path,
+checking only that it runs, fills every row and that the sink counted exactly the spans the sender
+had answered. No timing is asserted: figures come from `make bench`. rotel and nginx rows run when
+they are installed (make bench installs them) and are left out otherwise."""
+from __future__ import annotations
+
+import glob
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import BIN, REPO
+
+HARNESS = REPO / "scripts" / "bench.py"
+PATHS = ["OTLP/HTTP protobuf", "OTLP/HTTP protobuf, gzip out", "OTLP/HTTP protobuf, zstd out", "OTLP/HTTP JSON",
+         "OTLP/gRPC", "Zipkin v2 JSON", "Jaeger Thrift/HTTP"]
+
+
+def test_bench_harness_smoke_run_counts_every_span_at_the_sink():
+    if not shutil.which("h2load"):
+        pytest.skip("h2load is not installed (Debian nghttp2-client)")
+    rotel = sorted(glob.glob(str(REPO / ".venv-bench" / "lib" / "python3*" / "site-packages" / "rotel" / "rotel-agent")))
+    argv = [sys.executable, str(HARNESS), str(BIN), "--smoke", "--python", sys.executable]
+    argv += ["--rotel", rotel[0]] if rotel else []
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=240, cwd=REPO)
+    assert out.returncode == 0, out.stdout + out.stderr
+    rows = [line for line in out.stdout.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    swiftlet = {line.split(" | ")[0][2:]: line for line in rows if " | swiftlet | " in line}
+    assert sorted(swiftlet) == sorted(PATHS), out.stdout
+    with_sink = [line for line in rows if " | swiftlet | " in line or " | rotel | " in line]
+    assert len(with_sink) == len(PATHS) + (2 if rotel else 0), out.stdout
+    for line in with_sink:
+        assert line.rstrip(" |").split(" | ")[-1].startswith("yes ("), line
+        assert "LOST" not in line and "FAILED" not in line, line
+    if shutil.which("nginx") or shutil.which("/usr/sbin/nginx"):
+        assert any(" | nginx | " in line and "FAILED" not in line for line in rows), out.stdout
+    assert "Targets (issue 10):" in out.stdout

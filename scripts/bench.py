@@ -1,0 +1,260 @@
+#!/usr/bin/env python3
+"""Swiftlet's benchmark harness: every trace path end to end beside rotel and this machine's floors,
+printed as one Markdown table with the ratios and issue 10's targets under it.
+
+Each path runs RECEIVER -> batch -> otlp exporter (gRPC) -> sink, Swiftlet pinned to core 0, the
+load (h2load) and the sink (a second Swiftlet, OTLP/gRPC -> nop, counting spans) on core 1. The
+request is the Collector testbed's shape: 100 spans of 10 attributes. For each path:
+  1. idle RSS, one second after the port opens;
+  2. 10k spans/s (100 requests/s, h2load --rps on 4 connections): CPU-seconds per million spans
+     from /proc/<pid>/stat, highest RSS;
+  3. flat out (h2load, 8 connections, a fixed request count sized by a 2 s probe): spans/s, CPU per
+     span, highest RSS, how busy each core was;
+  4. half that rate, paced: p50 and p99 request latency (h2load --log-file).
+After every phase the sink's count must equal the spans the sender had answered 2xx (minus those
+a gRPC receiver refused in its trailers): any difference is printed as a loss and fails the run.
+rotel runs the OTLP/HTTP and OTLP/gRPC paths with the same load and sink; nginx `return 200` takes
+the same POSTs (the HTTP/1.1 floor); upb decodes the same request in a loop (the decode floor).
+
+Usage: scripts/bench.py SWIFTLET [--rotel ROTEL_AGENT] [--python PY_WITH_PROTOBUF] [--quick|--smoke]
+  --quick: short phases, for developing the harness;  --smoke: a few requests per phase, counts only.
+Exit status 1 when a span was lost or a process failed."""
+import argparse, math, os, shutil, sys, tempfile, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import subjects                                  # noqa: E402
+from benchlib.load import h2load                               # noqa: E402
+from benchlib.procs import RSSSampler, wait_settled            # noqa: E402
+
+PACED_RATE = 10_000  # spans/s: the testbed's load
+
+MODES = {  # seconds of each phase, or request counts for the smoke run
+    "full": dict(paced_s=20, probe_s=2, flat_s=8, half_s=8, floor_s=3),
+    "quick": dict(paced_s=4, probe_s=1, flat_s=2, half_s=2, floor_s=1),
+    "smoke": dict(paced_s=0.5, probe_s=0, flat_s=0, half_s=0.5, floor_s=0.2),
+}
+
+
+class Row:
+    def __init__(self, collector, path):
+        self.collector, self.path = collector, path
+        self.idle = self.rss10k = self.cpu10k = self.max = self.cpu_max = self.rss_max = math.nan
+        self.p50 = self.p99 = self.core0 = self.core1 = self.half_rate = math.nan
+        self.checks = []  # (phase, sent spans, arrived spans)
+        self.refused = []  # (phase, spans answered other than 2xx or refused in gRPC trailers)
+        self.error = None
+
+    def lost(self):
+        return [(p, s, a) for p, s, a in self.checks if s != a]
+
+
+def phase(subject, sink, row, label, **load):
+    """One load phase: returns (spans answered, h2load result, collector CPU-s, highest RSS, sink
+    CPU-s, seconds from the first request until the sink had every span)."""
+    proc = subject.proc
+    before_sink = sink.spans() if sink else 0
+    before_refused = subject.refused()
+    cpu0 = proc.cpu_seconds()
+    sink_cpu0 = sink.proc.cpu_seconds() if sink else 0.0
+    start = time.monotonic()
+    with RSSSampler(proc) as rss:
+        sent = h2load(subject.target, pinned=subject.pinned, **load)
+        spans = sent.requests * subject.target.spans_per_request
+        refused = subject.refused() - before_refused if not subject.target.h1 else 0
+        if sink:
+            arrived = wait_settled(lambda: sink.spans() - before_sink, spans - refused)
+            row.checks.append((label, spans - refused, arrived))
+        wall = time.monotonic() - start
+    if refused or sent.failed:
+        row.refused.append((label, refused + sent.failed * subject.target.spans_per_request))
+    cpu = proc.cpu_seconds() - cpu0
+    sink_cpu = (sink.proc.cpu_seconds() - sink_cpu0) if sink else 0.0
+    return spans - refused, sent, cpu, rss.peak, sink_cpu, wall if sink else sent.seconds
+
+
+def measure(subject, sink, mode, smoke):
+    row = Row(subject.name, subject.path_name)
+    try:
+        subject.start()
+        time.sleep(0.2 if smoke else 1.0)
+        row.idle = subject.proc.rss_mib()
+        # 10k spans/s, paced.
+        rps = PACED_RATE / subject.target.spans_per_request
+        n = max(4, int(rps * mode["paced_s"]))
+        spans, sent, cpu, rss, _, _ = phase(subject, sink, row, "10k/s", requests=n, rps_total=rps, connections=4)
+        row.cpu10k, row.rss10k = cpu / (spans / 1e6) if spans else math.nan, rss
+        # Flat out: a short probe sizes a run with an exact request count.
+        if smoke:
+            n = 40
+        else:
+            _, probe, _, _, _, _ = phase(subject, sink, row, "probe", duration=mode["probe_s"], connections=8)
+            if sink:
+                row.checks.pop()  # h2load stops at -D with requests in flight: not an exact count
+            n = max(80, int(probe.requests / probe.seconds * mode["flat_s"]))
+        spans, sent, cpu, rss, sink_cpu, wall = phase(subject, sink, row, "max", requests=n, connections=8)
+        # Sustained: until the sink had every span, not only until the receiver had answered.
+        row.max = spans / wall if wall else math.nan
+        row.cpu_max, row.rss_max = cpu / (spans / 1e6) if spans else math.nan, rss
+        row.core0 = cpu / wall * 100
+        row.core1 = (sent.cpu + sink_cpu) / wall * 100
+        # Half the maximum, paced: latency.
+        row.half_rate = row.max / 2
+        rps = row.half_rate / subject.target.spans_per_request
+        n = 16 if smoke else max(8, int(rps * mode["half_s"]))
+        _, sent, _, _, _, _ = phase(subject, sink, row, "half", requests=n, rps_total=rps, connections=8,
+                                 log_file=os.path.join(os.path.dirname(subject.log), "latency.tsv"))
+        row.p50, row.p99 = sent.percentile(50) / 1000, sent.percentile(99) / 1000
+    except Exception as e:  # noqa: BLE001 — the row says what failed; the other rows still run
+        row.error = f"{type(e).__name__}: {e}"
+        print(f"{subject.name} {subject.path_name}: {row.error}", file=sys.stderr)
+    finally:
+        if getattr(subject, "proc", None):
+            subject.proc.stop()
+    return row
+
+
+def fmt(value, spec, unit=""):
+    return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:{spec}}{unit}"
+
+
+def kspans(value):
+    return "—" if math.isnan(value) else (f"{value / 1e6:.2f}M" if value >= 1e6 else f"{value / 1e3:.0f}k")
+
+
+def table(rows, floor):
+    out = ["| path | collector | CPU-s/M spans @10k/s | RSS @10k/s | max spans/s, 1 core | CPU-s/M @max | "
+           "core 0 / core 1 busy @max | RSS @max | p50 / p99 ms @½ max | RSS idle | sink = sender |",
+           "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
+    for r in rows:
+        lost = r.lost()
+        if r.error:
+            check = f"FAILED: {r.error}"
+        elif not r.checks:
+            check = "no sink"
+        else:
+            check = ("yes" if not lost else "LOST " + ", ".join(f"{p}: {a} of {s}" for p, s, a in lost))
+            check += f" ({sum(s for _, s, _ in r.checks)} spans)"
+            if r.refused:
+                check += "; refused " + ", ".join(f"{p}: {n}" for p, n in r.refused)
+        out.append(f"| {r.path} | {r.collector} | {fmt(r.cpu10k, '.2f')} | {fmt(r.rss10k, '.1f', ' MiB')} | "
+                   f"{kspans(r.max)} | {fmt(r.cpu_max, '.2f')} | {fmt(r.core0, '.0f', ' %')} / {fmt(r.core1, '.0f', ' %')} | "
+                   f"{fmt(r.rss_max, '.1f', ' MiB')} | {fmt(r.p50, '.2f')} / {fmt(r.p99, '.2f')} | "
+                   f"{fmt(r.idle, '.1f', ' MiB')} | {check} |")
+    if floor:
+        kind, rate, cpu = floor
+        out.append(f"| OTLP protobuf decode | protobuf ({kind}) | {cpu:.2f} | — | {kspans(rate)} | {cpu:.2f} | 100 % / — | — | — | — | no sink |")
+    return out
+
+
+def ratio(a, b):
+    return a / b if b and not (math.isnan(a) or math.isnan(b)) else math.nan
+
+
+def verdicts(rows, floor):
+    """Ratios taken in this run, and issue 10's targets as PASS / FAIL lines."""
+    find = lambda c, p: next((r for r in rows if r.collector == c and r.path == p and not r.error), None)
+    sw, sw_grpc = find("swiftlet", "OTLP/HTTP protobuf"), find("swiftlet", "OTLP/gRPC")
+    ro, ro_grpc = find("rotel", "OTLP/HTTP protobuf"), find("rotel", "OTLP/gRPC")
+    ng = find("nginx", "OTLP/HTTP protobuf")
+    lines, targets = [], []
+
+    def target(ok, text):
+        targets.append(("- **PASS** " if ok else "- **FAIL** ") + text if ok is not None else "- **n/a** " + text)
+
+    for label, s, r in [("OTLP/HTTP", sw, ro), ("OTLP/gRPC", sw_grpc, ro_grpc)]:
+        if s and r:
+            lines.append(f"- Swiftlet / rotel, {label} -> OTLP/gRPC: CPU per span at 10k/s {ratio(s.cpu10k, r.cpu10k):.2f}, "
+                         f"at max {ratio(s.cpu_max, r.cpu_max):.2f}; max spans/s {ratio(s.max, r.max):.2f}x; "
+                         f"RSS at 10k/s {ratio(s.rss10k, r.rss10k):.2f}")
+    if sw and ng:
+        lines.append(f"- Swiftlet / nginx floor, OTLP/HTTP: CPU per span at 10k/s {fmt(ratio(sw.cpu10k, ng.cpu10k), '.1f')}, "
+                     f"flat out {fmt(ratio(sw.cpu_max, ng.cpu_max), '.1f')}")
+    if sw and floor:
+        lines.append(f"- Swiftlet / upb decode floor, OTLP/HTTP: CPU per span at 10k/s {ratio(sw.cpu10k, floor[2]):.1f}, "
+                     f"flat out {ratio(sw.cpu_max, floor[2]):.1f}")
+    if sw and ro:
+        q = ratio(sw.cpu10k, ro.cpu10k)
+        target(None if math.isnan(q) else q <= 0.2, f"OTLP/HTTP -> OTLP/gRPC CPU per span at 10k/s ≤ 0.2x rotel: {q:.2f}x")
+        q = ratio(sw.max, ro.max)
+        ok = None if math.isnan(q) else (q >= 4 and not sw.lost())
+        target(ok, f"OTLP/HTTP -> OTLP/gRPC flat-out spans/s on one core ≥ 4x rotel, zero loss: {q:.2f}x")
+    else:
+        target(None, "Swiftlet / rotel targets: rotel not run")
+    if sw and ng:
+        q = ratio(sw.cpu_max, ng.cpu_max)
+        target(None if math.isnan(q) else q <= 2, f"OTLP/HTTP flat-out CPU per span ≤ 2x the nginx floor: {q:.1f}x")
+    else:
+        target(None, "nginx floor target: nginx not run")
+    for path, bound in [("Zipkin v2 JSON", 2.0), ("Jaeger Thrift/HTTP", 1.5)]:
+        other = find("swiftlet", path)
+        if sw and other:
+            q = ratio(other.cpu10k, sw.cpu10k)
+            target(None if math.isnan(q) else q <= bound, f"{path} CPU per span at 10k/s ≤ {bound}x Swiftlet's OTLP/HTTP -> OTLP: {q:.2f}x")
+    if sw:
+        target(None if math.isnan(sw.rss10k) else sw.rss10k <= 16, f"RSS at 10k spans/s ≤ 16 MiB (OTLP/HTTP): {sw.rss10k:.1f} MiB")
+        worst = max((r.rss10k for r in rows if r.collector == "swiftlet" and not r.error), default=math.nan)
+        target(None if math.isnan(worst) else worst <= 16, f"RSS at 10k spans/s ≤ 16 MiB, every Swiftlet path: highest {worst:.1f} MiB")
+        idle = max((r.idle for r in rows if r.collector == "swiftlet" and not r.error), default=math.nan)
+        target(None if math.isnan(idle) else idle <= 8, f"RSS idle ≤ 8 MiB, every Swiftlet path: highest {idle:.1f} MiB")
+    total_lost = sum(len(r.lost()) for r in rows)
+    targets.append(("- **PASS** " if not total_lost else "- **FAIL** ") + f"zero loss, sink = sender after every phase: "
+                   f"{'every phase' if not total_lost else f'{total_lost} phases lost spans'}")
+    return lines, targets
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("swiftlet")
+    ap.add_argument("--rotel", help="rotel-agent binary (PyPI rotel); left out when absent")
+    ap.add_argument("--python", help="a Python with protobuf and opentelemetry-proto, for the upb floor")
+    ap.add_argument("--sink", help="Swiftlet binary for the sink (default: SWIFTLET)")
+    g = ap.add_mutually_exclusive_group()
+    g.add_argument("--quick", action="store_true", help="short phases")
+    g.add_argument("--smoke", action="store_true", help="a few requests per phase: counts, no figures to trust")
+    ap.add_argument("--only", help="comma-separated substrings: run only the rows whose path or collector matches")
+    args = ap.parse_args()
+    mode = MODES["smoke" if args.smoke else "quick" if args.quick else "full"]
+    for tool in ("h2load", "taskset"):
+        if not shutil.which(tool):
+            raise SystemExit(f"{tool} is missing (Debian nghttp2-client, util-linux)")
+    rotel = args.rotel if args.rotel and os.path.exists(args.rotel) else None
+    nginx = shutil.which("nginx") or (os.path.exists("/usr/sbin/nginx") and "/usr/sbin/nginx")
+    if nginx and not shutil.which("nginx"):
+        os.environ["PATH"] += ":/usr/sbin"
+    wanted = lambda collector, path: not args.only or any(w.strip() in f"{collector} {path}" for w in args.only.split(","))
+    rows = []
+    t0 = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="swiftlet-bench-") as tmp:
+        files = subjects.bodies(tmp)
+        sizes = {k: os.path.getsize(v) for k, v in files.items()}
+        sink = subjects.Sink(args.sink or args.swiftlet, tmp)
+        try:
+            runs = [subjects.Swiftlet(args.swiftlet, tmp, p, sink.port) for p in subjects.swiftlet_paths(files)]
+            runs += [subjects.Rotel(rotel, tmp, files, grpc, sink.port) for grpc in (False, True)] if rotel else []
+            for s in runs:
+                if wanted(s.name, s.path_name):
+                    print(f"# {s.name} {s.path_name} ({time.monotonic() - t0:.0f} s)", file=sys.stderr, flush=True)
+                    rows.append(measure(s, sink, mode, args.smoke))
+        finally:
+            sink.proc.stop()
+        if nginx and wanted("nginx", "OTLP/HTTP protobuf"):
+            print(f"# nginx ({time.monotonic() - t0:.0f} s)", file=sys.stderr, flush=True)
+            rows.append(measure(subjects.Nginx(tmp, files), None, mode, args.smoke))
+        floor = None
+        if wanted("protobuf", "decode"):
+            py = args.python or sys.executable
+            floor = subjects.upb_floor(py, files["proto"], mode["floor_s"])
+    skipped = [w for w, present in [("rotel", rotel), ("nginx", nginx)] if not present]
+    print(f"Requests of 100 spans x 10 attributes (OTLP protobuf {sizes['proto']} B, JSON {sizes['json']} B, Zipkin {sizes['zipkin']} B, Jaeger Thrift {sizes['jaeger']} B); "
+          f"collector pinned to core 0, h2load and the sink (Swiftlet OTLP/gRPC -> nop) on core 1; "
+          f"exporter compression none unless named; {time.monotonic() - t0:.0f} s."
+          + (f" Not run (absent): {', '.join(skipped)}." if skipped else "") + "\n")
+    print("\n".join(table(rows, floor)))
+    lines, targets = verdicts(rows, floor)
+    print("\nRatios, this run:\n" + "\n".join(lines) if lines else "")
+    print("\nTargets (issue 10):\n" + "\n".join(targets))
+    return 1 if any(r.error or r.lost() for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,220 @@
+"""What the harness runs: Swiftlet in each pipeline (receiver -> batch -> otlp exporter), the
+sink (a second Swiftlet: OTLP/gRPC receiver -> nop, counting spans in its /metrics), rotel,
+nginx (the HTTP/1.1 floor) and the upb decode floor."""
+import os, shutil, subprocess, sys
+
+from . import payloads
+from .load import Target
+from .procs import Pinned, counter, free_port, wait_for_port
+
+GRPC_PATH = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+GRPC_HEADERS = ("content-type: application/grpc", "te: trailers")
+
+
+def write(path, data):
+    with open(path, "wb" if isinstance(data, bytes) else "w") as f:
+        f.write(data)
+    return path
+
+
+def bodies(tmp):
+    """Body files, one per encoding."""
+    proto = payloads.otlp_proto()
+    return {"proto": write(os.path.join(tmp, "otlp.bin"), proto),
+            "grpc": write(os.path.join(tmp, "otlp.grpc"), payloads.grpc_frame(proto)),
+            "json": write(os.path.join(tmp, "otlp.json"), payloads.otlp_json()),
+            "zipkin": write(os.path.join(tmp, "zipkin.json"), payloads.zipkin_json()),
+            "jaeger": write(os.path.join(tmp, "jaeger.thrift"), payloads.jaeger_thrift())}
+
+
+def swiftlet_config(path, receiver, exporter, metrics_port, batch):
+    """A one-pipeline config: RECEIVER (YAML under receivers:) [-> batch] -> EXPORTER."""
+    kind = lambda yaml: yaml.split(":", 1)[0]
+    processors = "processors:\n  batch:\n" if batch else ""
+    return write(path, f"""receivers:
+  {receiver}
+{processors}exporters:
+  {exporter}
+service:
+  telemetry:
+    metrics:
+      address: 127.0.0.1:{metrics_port}
+  pipelines:
+    traces:
+      receivers: [{kind(receiver)}]
+      processors: [{"batch" if batch else ""}]
+      exporters: [{kind(exporter)}]
+""")
+
+
+# Each Swiftlet path: (name, receiver YAML with {port}, how to reach it, exporter compression).
+def swiftlet_paths(files):
+    def http(path, ctype, body):
+        return lambda port: Target(f"http://127.0.0.1:{port}{path}", files[body], (f"content-type: {ctype}",))
+    otlp_http = "otlp:\n    protocols:\n      http:\n        endpoint: 127.0.0.1:{port}"
+    return [
+        ("OTLP/HTTP protobuf", otlp_http, http("/v1/traces", "application/x-protobuf", "proto"), "none"),
+        ("OTLP/HTTP protobuf, gzip out", otlp_http, http("/v1/traces", "application/x-protobuf", "proto"), "gzip"),
+        ("OTLP/HTTP protobuf, zstd out", otlp_http, http("/v1/traces", "application/x-protobuf", "proto"), "zstd"),
+        ("OTLP/HTTP JSON", otlp_http, http("/v1/traces", "application/json", "json"), "none"),
+        ("OTLP/gRPC", "otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:{port}",
+         lambda port: Target(f"http://127.0.0.1:{port}{GRPC_PATH}", files["grpc"], GRPC_HEADERS, h1=False), "none"),
+        ("Zipkin v2 JSON", "zipkin:\n    endpoint: 127.0.0.1:{port}", http("/api/v2/spans", "application/json", "zipkin"), "none"),
+        ("Jaeger Thrift/HTTP", "jaeger:\n    protocols:\n      thrift_http:\n        endpoint: 127.0.0.1:{port}",
+         http("/api/traces", "application/x-thrift", "jaeger"), "none"),
+    ]
+
+
+class Swiftlet:
+    """Swiftlet under test: RECEIVER -> batch -> otlp exporter (gRPC, COMPRESSION) -> sink."""
+    name = "swiftlet"
+
+    def __init__(self, binary, tmp, path, sink_port, pinned=True):
+        self.path_name, receiver, self.target_for, self.compression = path
+        self.port, self.metrics = free_port(), free_port()
+        self.config = swiftlet_config(os.path.join(tmp, f"swiftlet-{self.port}.yaml"), receiver.format(port=self.port),
+                                      f"""otlp:
+    endpoint: 127.0.0.1:{sink_port}
+    tls:
+      insecure: true
+    compression: {self.compression}""", self.metrics, batch=True)
+        self.argv = [binary, "--config", self.config]
+        self.log = os.path.join(tmp, f"swiftlet-{self.port}.log")
+        self.pinned = pinned
+        self.target = self.target_for(self.port)
+
+    def start(self):
+        self.proc = Pinned(self.argv, 0, self.log, self.pinned)
+        wait_for_port(self.port, self.proc.proc)
+        wait_for_port(self.metrics, self.proc.proc)
+        return self.proc
+
+    def refused(self):
+        """Spans the receiver refused (answered 2xx over gRPC by h2load's count, yet not accepted)."""
+        return counter(self.metrics, "otelcol_receiver_refused_spans")
+
+
+class Rotel:
+    """rotel (PyPI, pinned): OTLP/HTTP or OTLP/gRPC in, its OTLP exporter (gRPC, none) out."""
+    name = "rotel"
+
+    def __init__(self, binary, tmp, files, grpc, sink_port, pinned=True):
+        self.path_name = "OTLP/gRPC" if grpc else "OTLP/HTTP protobuf"
+        http_port, grpc_port = free_port(), free_port()
+        self.port = grpc_port if grpc else http_port
+        self.argv = [binary, "start", "--otlp-http-endpoint", f"127.0.0.1:{http_port}",
+                     "--otlp-grpc-endpoint", f"127.0.0.1:{grpc_port}", "--exporter", "otlp",
+                     "--otlp-exporter-endpoint", f"http://127.0.0.1:{sink_port}",
+                     "--otlp-exporter-protocol", "grpc", "--otlp-exporter-compression", "none"]
+        self.target = (Target(f"http://127.0.0.1:{grpc_port}{GRPC_PATH}", files["grpc"], GRPC_HEADERS, h1=False) if grpc else
+                       Target(f"http://127.0.0.1:{http_port}/v1/traces", files["proto"], ("content-type: application/x-protobuf",)))
+        self.log = os.path.join(tmp, f"rotel-{self.port}.log")
+        self.pinned = pinned
+
+    def start(self):
+        self.proc = Pinned(self.argv, 0, self.log, self.pinned)
+        wait_for_port(self.port, self.proc.proc)
+        return self.proc
+
+    def refused(self):
+        return 0
+
+
+class Nginx:
+    """nginx, one process (no master), `return 200` for every POST: it reads and discards the
+    body, the least an HTTP/1.1 receiver can do. Unprivileged: as `nobody` when started by root,
+    a temporary prefix, a free port."""
+    name = "nginx"
+    path_name = "OTLP/HTTP protobuf"
+
+    def __init__(self, tmp, files, pinned=True):
+        self.prefix = os.path.join(tmp, "nginx")
+        os.makedirs(self.prefix, exist_ok=True)
+        os.chmod(tmp, 0o755)
+        os.chmod(self.prefix, 0o777)
+        self.port = free_port()
+        conf = write(os.path.join(self.prefix, "nginx.conf"), f"""worker_processes 1;
+daemon off;
+master_process off;
+pid {self.prefix}/nginx.pid;
+error_log {self.prefix}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_max_body_size 64m;
+  client_body_buffer_size 128k;
+  client_body_temp_path {self.prefix}/body;
+  proxy_temp_path {self.prefix}/proxy;
+  fastcgi_temp_path {self.prefix}/fastcgi;
+  uwsgi_temp_path {self.prefix}/uwsgi;
+  scgi_temp_path {self.prefix}/scgi;
+  server {{ listen 127.0.0.1:{self.port}; location / {{ return 200 ""; }} }}
+}}
+""")
+        os.chmod(conf, 0o644)
+        drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
+        self.argv = drop + [shutil.which("nginx") or "nginx", "-p", self.prefix, "-e", f"{self.prefix}/error.log", "-c", conf]
+        self.target = Target(f"http://127.0.0.1:{self.port}/v1/traces", files["proto"], ("content-type: application/x-protobuf",))
+        self.log = os.path.join(tmp, "nginx.log")
+        self.pinned = pinned
+
+    def start(self):
+        self.proc = Pinned(self.argv, 0, self.log, self.pinned)
+        wait_for_port(self.port, self.proc.proc)
+        self.proc.single_threaded = len(os.listdir(f"/proc/{self.proc.pid}/task")) == 1
+        return self.proc
+
+    def refused(self):
+        return 0
+
+
+class Sink:
+    """A second Swiftlet: OTLP/gRPC -> nop, on the load core. It validates each request and counts
+    its spans (otelcol_receiver_accepted_spans), building no Python objects."""
+
+    def __init__(self, binary, tmp, pinned=True):
+        self.port, self.metrics = free_port(), free_port()
+        config = swiftlet_config(os.path.join(tmp, "sink.yaml"), f"""otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:{self.port}
+        max_recv_msg_size_mib: 64""", "nop:", self.metrics, batch=False)
+        self.proc = Pinned([binary, "--config", config], 1, os.path.join(tmp, "sink.log"), pinned)
+        wait_for_port(self.port, self.proc.proc)
+        wait_for_port(self.metrics, self.proc.proc)
+
+    def spans(self):
+        return counter(self.metrics, "otelcol_receiver_accepted_spans")
+
+
+FLOOR_SCRIPT = r"""
+import sys, time
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from google.protobuf.internal import api_implementation
+body = open(sys.argv[1], "rb").read()
+seconds = float(sys.argv[2])
+msg, n = ExportTraceServiceRequest(), 0
+t0 = time.process_time()
+while time.process_time() - t0 < seconds:
+    for _ in range(50):
+        msg.ParseFromString(body)
+    n += 50
+cpu = time.process_time() - t0
+spans = n * len(msg.resource_spans[0].scope_spans[0].spans)
+print(api_implementation.Type(), spans, cpu)
+"""
+
+
+def upb_floor(python, body_file, seconds, pinned=True):
+    """The same request decoded by the protobuf package (upb) in a loop on the collector's core:
+    (implementation, spans per CPU-second, CPU-s per million spans), or None without protobuf."""
+    if not python:
+        return None
+    argv = (["taskset", "-c", "0"] if pinned else []) + [python, "-c", FLOOR_SCRIPT, body_file, str(seconds)]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
+    if out.returncode != 0:
+        print(f"upb floor skipped: {out.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+        return None
+    kind, spans, cpu = out.stdout.split()
+    spans, cpu = int(spans), float(cpu)
+    return kind, spans / cpu, cpu / (spans / 1e6)
