@@ -14,7 +14,9 @@ public enum BuiltinComponents {
         OTLPHTTPExporter.factory,
         OTLPHTTPExporter.legacyFactory,
         NopExporter.factory,
+        TraceStoreExporter.factory,
         HealthCheckExtension.factory,
         FileStorageExtension.factory,
+        TraceQueryExtension.factory,
     ]
 }

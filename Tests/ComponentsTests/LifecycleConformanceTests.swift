@@ -23,6 +23,8 @@ let conformanceFixtures: [String: String] = [
     "otlphttp": exporterFixture("http://127.0.0.1:1"),
     "otlp_http": exporterFixture("http://127.0.0.1:1"),
     "nop": "",
+    "tracestore": "max_bytes: 1048576\nmax_traces: 100\nretention: 1h\n",
+    "trace_query": "endpoint: 127.0.0.1:0\n",
 ]
 
 private func exporterFixture(_ endpoint: String) -> String {

@@ -23,19 +23,19 @@ public struct JSONWriter {
         needsComma = true
     }
 
-    mutating func beginArray() {
+    public mutating func beginArray() {
         separate()
         bytes.append(UInt8(ascii: "["))
         needsComma = false
     }
 
-    mutating func endArray() {
+    public mutating func endArray() {
         bytes.append(UInt8(ascii: "]"))
         needsComma = true
     }
 
     /// Writes `"key":`; the value written next needs no comma.
-    mutating func key(_ key: StaticString) {
+    public mutating func key(_ key: StaticString) {
         separate()
         bytes.append(UInt8(ascii: "\""))
         append(key)
@@ -52,6 +52,13 @@ public struct JSONWriter {
 
     private mutating func separate() {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
+    }
+
+    /// A value already encoded as JSON.
+    public mutating func rawValue(_ json: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: json)
+        needsComma = true
     }
 
     public mutating func string(_ value: String) {
@@ -76,7 +83,7 @@ public struct JSONWriter {
     }
 
     /// Already-safe ASCII text (digits, hex, base64) in quotes.
-    mutating func quotedASCII(_ ascii: [UInt8]) {
+    public mutating func quotedASCII(_ ascii: [UInt8]) {
         separate()
         bytes.append(UInt8(ascii: "\""))
         bytes.append(contentsOf: ascii)
@@ -84,20 +91,20 @@ public struct JSONWriter {
         needsComma = true
     }
 
-    mutating func number<T: BinaryInteger>(_ value: T) {
+    public mutating func number<T: BinaryInteger>(_ value: T) {
         separate()
         bytes.append(contentsOf: String(value).utf8)
         needsComma = true
     }
 
     /// 64-bit integers are strings in ProtoJSON.
-    mutating func quotedNumber<T: BinaryInteger>(_ value: T) {
+    public mutating func quotedNumber<T: BinaryInteger>(_ value: T) {
         quotedASCII(Array(String(value).utf8))
     }
 
     /// Non-finite values as the ProtoJSON strings; finite ones in the shortest form that
     /// round-trips (Swift's `description` is shortest round-trip and valid JSON number syntax).
-    mutating func double(_ value: Double) {
+    public mutating func double(_ value: Double) {
         if value.isNaN { return quotedASCII(Array("NaN".utf8)) }
         if value.isInfinite { return quotedASCII(Array((value < 0 ? "-Infinity" : "Infinity").utf8)) }
         separate()
@@ -105,7 +112,7 @@ public struct JSONWriter {
         needsComma = true
     }
 
-    mutating func bool(_ value: Bool) {
+    public mutating func bool(_ value: Bool) {
         separate()
         append(value ? "true" : "false")
         needsComma = true

@@ -8,10 +8,22 @@ public enum OTLPJSONEncoder {
         w.beginObject()
         w.key("resourceSpans")
         w.beginArray()
-        for resourceSpans in batch.resourceSpans { OTLPJSONWrites.resourceSpans(resourceSpans, &w) }
+        for resourceSpans in batch.resourceSpans { OTLPJSONWrites.resourceSpans(resourceSpans, .otlp, &w) }
         w.endArray()
         w.endObject()
         return w.bytes
+    }
+
+    /// `[ResourceSpans…]` as a JSON array in `dialect`.
+    public static func writeResourceSpans(_ list: [ResourceSpans], _ dialect: OTLPJSONDialect, _ w: inout JSONWriter) {
+        w.beginArray()
+        for resourceSpans in list { OTLPJSONWrites.resourceSpans(resourceSpans, dialect, &w) }
+        w.endArray()
+    }
+
+    /// `[KeyValue…]` as OTLP/JSON.
+    public static func writeAttributes(_ values: [KeyValue], _ w: inout JSONWriter) {
+        OTLPJSONWrites.keyValueArray(values, &w)
     }
 
     /// `{"partialSuccess":{}}` when nothing was rejected, as the Go collector answers.
@@ -50,20 +62,27 @@ public enum OTLPJSONEncoder {
     }
 }
 
+/// How ids and enums are spelled. `.otlp` is the OTLP/JSON specification's (hex ids, enums as
+/// integers); `.protoJSON` is the proto3 JSON mapping as gogo's jsonpb writes it, which Tempo's
+/// HTTP API answers with (base64 ids, enums by name).
+public enum OTLPJSONDialect: Sendable {
+    case otlp, protoJSON
+}
+
 enum OTLPJSONWrites {
-    static func resourceSpans(_ value: ResourceSpans, _ w: inout JSONWriter) {
+    static func resourceSpans(_ value: ResourceSpans, _ dialect: OTLPJSONDialect, _ w: inout JSONWriter) {
         w.beginObject()
         w.key("resource")
         w.beginObject()
         attributes(value.resource.attributes, &w)
         uint32("droppedAttributesCount", value.resource.droppedAttributesCount, &w)
         w.endObject()
-        array("scopeSpans", value.scopeSpans, &w, Self.scopeSpans)
+        array("scopeSpans", value.scopeSpans, &w) { scopeSpans($0, dialect, &$1) }
         string("schemaUrl", value.schemaURL, &w)
         w.endObject()
     }
 
-    static func scopeSpans(_ value: ScopeSpans, _ w: inout JSONWriter) {
+    static func scopeSpans(_ value: ScopeSpans, _ dialect: OTLPJSONDialect, _ w: inout JSONWriter) {
         w.beginObject()
         w.key("scope")
         w.beginObject()
@@ -72,22 +91,22 @@ enum OTLPJSONWrites {
         attributes(value.scope.attributes, &w)
         uint32("droppedAttributesCount", value.scope.droppedAttributesCount, &w)
         w.endObject()
-        array("spans", value.spans, &w, Self.span)
+        array("spans", value.spans, &w) { span($0, dialect, &$1) }
         string("schemaUrl", value.schemaURL, &w)
         w.endObject()
     }
 
-    static func span(_ value: Span, _ w: inout JSONWriter) {
+    static func span(_ value: Span, _ dialect: OTLPJSONDialect, _ w: inout JSONWriter) {
         w.beginObject()
-        traceID(value.traceID, &w)
-        spanID("spanId", value.spanID, &w)
+        traceID(value.traceID, dialect, &w)
+        spanID("spanId", value.spanID, dialect, &w)
         string("traceState", value.traceState, &w)
-        spanID("parentSpanId", value.parentSpanID, &w)
+        spanID("parentSpanId", value.parentSpanID, dialect, &w)
         uint32("flags", value.flags, &w)
         string("name", value.name, &w)
         if value.kind.rawValue != 0 {
             w.key("kind")
-            w.number(value.kind.rawValue)
+            enumValue(value.kind.rawValue, dialect == .protoJSON ? spanKindNames : [], &w)
         }
         uint64("startTimeUnixNano", value.startTimeUnixNano, &w)
         uint64("endTimeUnixNano", value.endTimeUnixNano, &w)
@@ -95,9 +114,9 @@ enum OTLPJSONWrites {
         uint32("droppedAttributesCount", value.droppedAttributesCount, &w)
         array("events", value.events, &w, Self.event)
         uint32("droppedEventsCount", value.droppedEventsCount, &w)
-        array("links", value.links, &w, Self.link)
+        array("links", value.links, &w) { link($0, dialect, &$1) }
         uint32("droppedLinksCount", value.droppedLinksCount, &w)
-        if value.status != Status() { status(value.status, &w) }
+        if value.status != Status() { status(value.status, dialect, &w) }
         w.endObject()
     }
 
@@ -110,10 +129,10 @@ enum OTLPJSONWrites {
         w.endObject()
     }
 
-    static func link(_ value: SpanLink, _ w: inout JSONWriter) {
+    static func link(_ value: SpanLink, _ dialect: OTLPJSONDialect, _ w: inout JSONWriter) {
         w.beginObject()
-        traceID(value.traceID, &w)
-        spanID("spanId", value.spanID, &w)
+        traceID(value.traceID, dialect, &w)
+        spanID("spanId", value.spanID, dialect, &w)
         string("traceState", value.traceState, &w)
         attributes(value.attributes, &w)
         uint32("droppedAttributesCount", value.droppedAttributesCount, &w)
@@ -121,13 +140,13 @@ enum OTLPJSONWrites {
         w.endObject()
     }
 
-    static func status(_ value: Status, _ w: inout JSONWriter) {
+    static func status(_ value: Status, _ dialect: OTLPJSONDialect, _ w: inout JSONWriter) {
         w.key("status")
         w.beginObject()
         string("message", value.message, &w)
         if value.code.rawValue != 0 {
             w.key("code")
-            w.number(value.code.rawValue)
+            enumValue(value.code.rawValue, dialect == .protoJSON ? statusCodeNames : [], &w)
         }
         w.endObject()
     }
@@ -197,16 +216,29 @@ enum OTLPJSONWrites {
         w.endObject()
     }
 
-    private static func traceID(_ id: TraceID, _ w: inout JSONWriter) {
+    private static func traceID(_ id: TraceID, _ dialect: OTLPJSONDialect, _ w: inout JSONWriter) {
         guard !id.isZero else { return }
         w.key("traceId")
-        w.quotedASCII(Array(id.hex.utf8))
+        w.quotedASCII(dialect == .protoJSON ? Base64.encode(id.bytes) : Array(id.hex.utf8))
     }
 
-    private static func spanID(_ key: StaticString, _ id: SpanID, _ w: inout JSONWriter) {
+    private static func spanID(_ key: StaticString, _ id: SpanID, _ dialect: OTLPJSONDialect, _ w: inout JSONWriter) {
         guard !id.isZero else { return }
         w.key(key)
-        w.quotedASCII(Array(id.hex.utf8))
+        w.quotedASCII(dialect == .protoJSON ? Base64.encode(id.bytes) : Array(id.hex.utf8))
+    }
+
+    static let spanKindNames = ["SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER", "SPAN_KIND_CLIENT",
+                                "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER"]
+    static let statusCodeNames = ["STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"]
+
+    /// By name when `names` has one for the number (jsonpb writes unknown numbers as integers).
+    private static func enumValue(_ number: Int32, _ names: [String], _ w: inout JSONWriter) {
+        if number >= 0, Int(number) < names.count {
+            w.quotedASCII(Array(names[Int(number)].utf8))
+        } else {
+            w.number(number)
+        }
     }
 
     private static func string(_ key: StaticString, _ value: String, _ w: inout JSONWriter) {

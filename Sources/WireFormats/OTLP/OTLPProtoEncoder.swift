@@ -23,6 +23,14 @@ public enum OTLPProtoEncoder {
         }
     }
 
+    /// One length-delimited field holding an already encoded message: nests it in an outer
+    /// message (Tempo's `TraceByIDResponse.trace` around a `Trace`).
+    public static func encodeMessageField(_ field: UInt32, _ message: [UInt8]) -> [UInt8] {
+        ProtoWriter.withBuffer(size: ProtoSize.lengthDelimited(field, message.count)) { writer in
+            writer.writeMessageField(field) { writer in message.withUnsafeBytes { writer.writeRaw($0) } }
+        }
+    }
+
     /// ExportTraceServiceResponse with partial_success always present: (0, "") gives `0A 00`,
     /// as the Go collector answers.
     public static func encodeExportResponse(rejectedSpans: Int64, errorMessage: String) -> [UInt8] {
