@@ -40,6 +40,7 @@ class Row:
         self.collector, self.path = collector, path
         self.idle = self.rss10k = self.cpu10k = self.max = self.cpu_max = self.rss_max = math.nan
         self.p50 = self.p99 = self.core0 = self.core1 = self.half_rate = math.nan
+        self.sink_cpu = self.sink_core = math.nan  # the sink's CPU-s per million spans and core share at max
         self.checks = []  # (phase, sent spans, arrived spans)
         self.refused = []  # (phase, spans answered other than 2xx or refused in gRPC trailers)
         self.error = None
@@ -97,6 +98,8 @@ def measure(subject, sink, mode, smoke):
         row.cpu_max, row.rss_max = cpu / (spans / 1e6) if spans else math.nan, rss
         row.core0 = cpu / wall * 100
         row.core1 = (sent.cpu + sink_cpu) / wall * 100
+        if sink:
+            row.sink_cpu, row.sink_core = sink_cpu / (spans / 1e6) if spans else math.nan, sink_cpu / wall * 100
         # Half the maximum, paced: latency.
         row.half_rate = row.max / 2
         rps = row.half_rate / subject.target.spans_per_request
@@ -250,6 +253,14 @@ def main():
           f"exporter compression none unless named; {time.monotonic() - t0:.0f} s."
           + (f" Not run (absent): {', '.join(skipped)}." if skipped else "") + "\n")
     print("\n".join(table(rows, floor)))
+    sunk = [r for r in rows if not math.isnan(r.sink_core)]
+    if sunk:
+        busiest = max(sunk, key=lambda r: r.core1)
+        print(f"\nThe sink (Swiftlet OTLP/gRPC -> nop, core 1) at each maximum: {min(r.sink_cpu for r in sunk):.2f}–"
+              f"{max(r.sink_cpu for r in sunk):.2f} CPU-s per million spans, at most {max(r.sink_core for r in sunk):.0f} % of "
+              f"core 1; core 1 (sink + h2load) busiest {busiest.core1:.0f} % ({busiest.collector}, {busiest.path}): "
+              + ("the load side had room left, the collector was the limit." if busiest.core1 < 85 else
+                 "the load side was near its limit on that row."))
     lines, targets = verdicts(rows, floor)
     print("\nRatios, this run:\n" + "\n".join(lines) if lines else "")
     print("\nTargets (issue 10):\n" + "\n".join(targets))
