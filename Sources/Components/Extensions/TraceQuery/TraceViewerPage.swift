@@ -124,7 +124,8 @@ input:focus, select:focus, textarea:focus, button:focus { outline: 2px solid var
 .query { display: flex; align-items: flex-end; gap: 8px; margin-top: 8px; }
 .query label { align-self: center; }
 .query textarea { flex: 1; resize: vertical; min-height: 30px; }
-button { cursor: pointer; background: var(--accent); border-color: var(--accent); color: #fff; padding: 5px 14px; }
+button { cursor: pointer; background: #2f6fde; border-color: #2f6fde; color: #fff; padding: 5px 14px; }
+button:hover { background: #255bb8; }
 
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); white-space: nowrap; }
