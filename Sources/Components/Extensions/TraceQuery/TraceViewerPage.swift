@@ -659,7 +659,8 @@ tr.result:hover, tr.result:focus { background: var(--hover); outline: none; }
     $('trace-title').textContent = root.service + ': ' + root.name;
     add($('trace-meta'), [h('span', { class: 'id', text: id }), '  \u00b7  ' + spans.length + (spans.length === 1 ? ' span' : ' spans') +
       '  \u00b7  ' + services.length + (services.length === 1 ? ' service' : ' services') +
-      '  \u00b7  ' + fmtDur(total) + '  \u00b7  started ' + fmtTime(t0)]);
+      '  \u00b7  ' + fmtDur(total) + '  \u00b7  started ' + fmtTime(t0) + '  \u00b7  ',
+      h('a', { href: 'api/v2/traces/' + encodeURIComponent(id), target: '_blank', rel: 'noopener', text: 'JSON' })]);
     var orphans = order.filter(function (s) { return s.orphan; }).length;
     var skewed = order.filter(function (s) { return s.skew; }).length;
     var errors = order.filter(function (s) { return s.status === 'error'; }).length;
