@@ -237,7 +237,9 @@ import Testing
         }
     }
 
-    @Test func connectionLimit_closesExtraConnections() throws {
+    /// Found by the hostile-client suite: 10,000 idle keep-alive connections held every slot and
+    /// a new client was refused; now the oldest idle one makes room.
+    @Test func connectionLimit_closesTheOldestIdleConnection_toLetANewClientIn() throws {
         try withServer({ $0.maxConnections = 2 }) { server in
             let first = try TestClient(port: server.boundPort)
             let second = try TestClient(port: server.boundPort)
@@ -247,7 +249,25 @@ import Testing
             #expect(second.readResponse()?.status == 200)
             let third = try TestClient(port: server.boundPort)
             third.send(request(body: "3"))
-            #expect(third.isClosedByPeer())
+            #expect(third.readResponse()?.status == 200)
+            #expect(first.isClosedByPeer())
+        }
+    }
+
+    @Test func connectionLimit_refusesNewConnections_whenNoneIsIdle() throws {
+        try withServer({ $0.maxConnections = 2 }) { server in
+            var busy: [TestClient] = []
+            for _ in 0..<(2 + ServerContext.evictionMargin) {
+                let client = try TestClient(port: server.boundPort)
+                client.send("POST /echo HTTP/1.1\r\nHost: t\r\n")  // a head in progress: not idle
+                usleep(5_000)
+                busy.append(client)
+            }
+            let late = try TestClient(port: server.boundPort)
+            late.send(request(body: "late"))
+            #expect(late.isClosedByPeer())
+            busy[0].send("Content-Length: 4\r\n\r\nbusy")
+            #expect(busy[0].readResponse()?.status == 200)
         }
     }
 

@@ -113,10 +113,19 @@ final class ServerContext: Sendable {
             _ = close(fd)
             return
         }
-        guard count < configuration.maxConnections else {
-            _ = close(fd)
-            warnConnectionLimit()
-            return
+        let open = count
+        if open >= configuration.maxConnections {
+            // At the limit, idle keep-alive connections must not lock new clients out (as nginx
+            // reuses idle keep-alive connections when it runs out): the oldest few are asked to
+            // close if they sit between requests, and the newcomer is let in over the limit by a
+            // bounded margin that those closes give back. Busy connections are left alone; if
+            // none of them is idle, the margin runs out and new connections are refused again.
+            guard configuration.httpVersion == .http1, open < configuration.maxConnections + Self.evictionMargin else {
+                _ = close(fd)
+                warnConnectionLimit()
+                return
+            }
+            evictIdle()
         }
         let id = nextID.add(1, ordering: .relaxed).newValue
         let connection = Connection(id: id, fd: fd, remoteAddress: remote, logger: logger) { [self] in remove($0) }
@@ -126,6 +135,21 @@ final class ServerContext: Sendable {
         }
         connections.withLock { $0[id] = connection }
         connection.start()
+    }
+
+    static let evictionMargin = 64
+    /// The highest connection id asked to close if idle; the next candidates come after it.
+    private let evictedUpTo = Atomic<UInt64>(0)
+
+    /// Asks the 8 oldest connections after the last ones asked to close if they are idle
+    /// (HTTP/1.1 closes a connection between requests with nothing pending; others ignore it).
+    private func evictIdle() {
+        let after = evictedUpTo.load(ordering: .relaxed)
+        var candidates = connections.withLock { all in all.values.filter { $0.id > after } }
+        if candidates.count < 8 { candidates = connections.withLock { Array($0.values) } }
+        let oldest = candidates.sorted { $0.id < $1.id }.prefix(8)
+        evictedUpTo.store(oldest.last?.id ?? 0, ordering: .relaxed)
+        for connection in oldest { connection.requestShutdown() }
     }
 
     func remove(_ connection: Connection) {
