@@ -1,3 +1,5 @@
+import Synchronization
+
 public struct Resource: Equatable, Sendable {
     public var attributes: [KeyValue]
     public var droppedAttributesCount: UInt32
@@ -35,25 +37,103 @@ public struct ScopeSpans: Equatable, Sendable {
 }
 
 public struct ResourceSpans: Equatable, Sendable {
-    // Any change drops the received encoding: it no longer says what the value holds.
-    public var resource: Resource { didSet { encoded = nil } }
-    public var scopeSpans: [ScopeSpans] { didSet { encoded = nil } }
-    public var schemaURL: String { didSet { encoded = nil } }
+    private struct Content: Sendable {
+        var resource: Resource
+        var scopeSpans: [ScopeSpans]
+        var schemaURL: String
+    }
+
+    private var content: Content
+    /// Set while the model has not been built: the bytes were only validated (OTLP protobuf in),
+    /// and it is built on first access, which a forwarding pipeline never makes.
+    private var deferred: DeferredResourceSpans?
     /// The `ResourceSpans` message as received, while the value is unchanged (OTLP protobuf in,
     /// every span valid); exporters then forward these bytes as they are.
     public var encoded: EncodedBytes?
 
-    public init(resource: Resource = Resource(), scopeSpans: [ScopeSpans] = [], schemaURL: String = "") {
-        self.resource = resource
-        self.scopeSpans = scopeSpans
-        self.schemaURL = schemaURL
+    // Any change drops the received encoding: it no longer says what the value holds.
+    public var resource: Resource {
+        get { deferred?.model.content.resource ?? content.resource }
+        _modify {
+            materialize()
+            encoded = nil
+            yield &content.resource
+        }
     }
 
-    public var spanCount: Int { scopeSpans.reduce(0) { $0 + $1.spans.count } }
+    public var scopeSpans: [ScopeSpans] {
+        get { deferred?.model.content.scopeSpans ?? content.scopeSpans }
+        _modify {
+            materialize()
+            encoded = nil
+            yield &content.scopeSpans
+        }
+    }
+
+    public var schemaURL: String {
+        get { deferred?.model.content.schemaURL ?? content.schemaURL }
+        _modify {
+            materialize()
+            encoded = nil
+            yield &content.schemaURL
+        }
+    }
+
+    public init(resource: Resource = Resource(), scopeSpans: [ScopeSpans] = [], schemaURL: String = "") {
+        content = Content(resource: resource, scopeSpans: scopeSpans, schemaURL: schemaURL)
+    }
+
+    /// A value whose model `decode` builds from `encoded` when first needed; `spanCount` is known
+    /// from validating it. `decode` must not fail on bytes that validated.
+    public init(deferred encoded: EncodedBytes, spanCount: Int, decode: @escaping @Sendable (EncodedBytes) -> ResourceSpans) {
+        content = Content(resource: Resource(), scopeSpans: [], schemaURL: "")
+        deferred = DeferredResourceSpans(encoded: encoded, spanCount: spanCount, decode: decode)
+        self.encoded = encoded
+    }
+
+    /// Whether the model is still unbuilt (for tests and the benchmark's account of the work).
+    public var isDeferred: Bool { deferred?.isBuilt == false }
+
+    public var spanCount: Int {
+        if let deferred { return deferred.spanCount }
+        return content.scopeSpans.reduce(0) { $0 + $1.spans.count }
+    }
+
+    private mutating func materialize() {
+        guard let d = deferred else { return }
+        content = d.model.content
+        deferred = nil
+    }
 
     /// Equal content; how it arrived does not matter.
     public static func == (a: ResourceSpans, b: ResourceSpans) -> Bool {
         a.resource == b.resource && a.scopeSpans == b.scopeSpans && a.schemaURL == b.schemaURL
+    }
+}
+
+/// The model of a validated `ResourceSpans`, built once by whichever branch of a fan-out needs it
+/// first and shared by the others.
+final class DeferredResourceSpans: Sendable {
+    let encoded: EncodedBytes
+    let spanCount: Int
+    private let decode: @Sendable (EncodedBytes) -> ResourceSpans
+    private let built = Mutex<ResourceSpans?>(nil)
+
+    init(encoded: EncodedBytes, spanCount: Int, decode: @escaping @Sendable (EncodedBytes) -> ResourceSpans) {
+        self.encoded = encoded
+        self.spanCount = spanCount
+        self.decode = decode
+    }
+
+    var isBuilt: Bool { built.withLock { $0 != nil } }
+
+    var model: ResourceSpans {
+        built.withLock { cached in
+            if let cached { return cached }
+            let model = decode(encoded)
+            cached = model
+            return model
+        }
     }
 }
 

@@ -94,3 +94,55 @@ private func twoResources() -> [UInt8] {
     let large = EncodedBytes(body, 0..<900)
     #expect(large.storage === body)
 }
+
+@Test func forwarding_buildsNoModel_untilSomethingReadsIt() throws {
+    // Every field of the model (the fixture re-encoded: without its retired
+    // instrumentation_library_spans, which the decoder is left to read).
+    let fixture = try Fixture.bytes("request_mixed.binpb")
+    let bytes = OTLPProtoEncoder.encodeExportRequest(try fixture.withUnsafeBytes { try OTLPProtoDecoder.decodeExportRequest($0) }.batch)
+    let full = try bytes.withUnsafeBytes { buffer in try OTLPProtoDecoder.decodeExportRequest(buffer) }
+    let received = try OTLPProtoDecoder.decodeExportRequest(bytes)
+    #expect(!(try OTLPProtoDecoder.decodeExportRequest(fixture)).batch.resourceSpans[0].isDeferred)
+    #expect(received.batch.resourceSpans.allSatisfy { $0.isDeferred })
+    #expect(received.batch.spanCount == full.batch.spanCount && received.rejectedSpans == 0)
+    // Forwarding copies the bytes and builds nothing.
+    let forwarded = OTLPProtoEncoder.encodeExportRequest(received.batch)
+    #expect(bytes.starts(with: forwarded) && received.batch.resourceSpans.allSatisfy { $0.isDeferred })
+    // Reading builds the model once, shared by every copy of the value.
+    let copy = received.batch
+    #expect(received.batch == full.batch)
+    #expect(!copy.resourceSpans.contains { $0.isDeferred })
+    #expect(copy.resourceSpans[0].scopeSpans == full.batch.resourceSpans[0].scopeSpans)
+}
+
+@Test func forwarding_decodesInFull_whatDoesNotValidate() throws {
+    let decoded = try OTLPProtoDecoder.decodeExportRequest(twoResources())
+    #expect(decoded.batch.resourceSpans[0].isDeferred)
+    #expect(!decoded.batch.resourceSpans[1].isDeferred && decoded.batch.resourceSpans[1].spanCount == 1)
+    // Too deep an AnyValue fails the request as before: the validator leaves it to the decoder.
+    var value = ProtoBytes()
+    value.string(1, "leaf")
+    for _ in 0..<70 {
+        var list = ProtoBytes()
+        list.message(1) { kv in
+            kv.string(1, "k")
+            kv.len(2, value.bytes)
+        }
+        value = ProtoBytes()
+        value.len(6, list.bytes)
+    }
+    var request = ProtoBytes()
+    request.message(1) { rs in
+        rs.message(2) { ss in
+            ss.message(2) { span in
+                span.len(1, Array(repeating: 1, count: 16))
+                span.len(2, Array(repeating: 2, count: 8))
+                span.message(9) { kv in
+                    kv.string(1, "deep")
+                    kv.len(2, value.bytes)
+                }
+            }
+        }
+    }
+    #expect(throws: ProtoDecodeError.self) { _ = try OTLPProtoDecoder.decodeExportRequest(request.bytes) }
+}

@@ -31,6 +31,23 @@ public enum OTLPProtoDecoder {
     }
 }
 
+extension OTLPProtoDecoder {
+    /// The model of a `ResourceSpans` that validated (`OTLPProtoValidator`), so decoding succeeds.
+    static func model(of encoded: EncodedBytes, limits: OTLPDecodeLimits) -> ResourceSpans {
+        encoded.withUnsafeBytes { buffer in
+            var decoder = OTLPProtoTraceDecoder(limits: limits)
+            var reader = ProtoReader(buffer)
+            var value = ResourceSpans()
+            do throws(ProtoDecodeError) {
+                try decoder.decodeResourceSpans(&reader, into: &value, index: 0)
+            } catch {
+                assertionFailure("a validated ResourceSpans failed to decode: \(error)")
+            }
+            return value
+        }
+    }
+}
+
 /// The decoding pass: message decoders for the trace messages. Singular sub-messages decode
 /// *into* an existing value, so a repeated record merges as protobuf requires.
 struct OTLPProtoTraceDecoder {
@@ -52,6 +69,10 @@ struct OTLPProtoTraceDecoder {
                 continue
             }
             let index = batch.resourceSpans.count
+            if let storage = keepEncoding, let deferred = try deferredResourceSpans(&reader, tag, storage) {
+                batch.resourceSpans.append(deferred)
+                continue
+            }
             var resourceSpans = ResourceSpans()
             let rejectedBefore = rejections.count
             var content = 0..<0
@@ -66,6 +87,21 @@ struct OTLPProtoTraceDecoder {
             batch.resourceSpans.append(resourceSpans)
         }
         return batch
+    }
+
+    /// A `ResourceSpans` that validates, left undecoded until something needs its model; nil
+    /// (the reader unmoved) when it does not validate and the decoder must look.
+    private func deferredResourceSpans(_ reader: inout ProtoReader, _ tag: ProtoTag, _ storage: EncodedBytes.Storage) throws(ProtoDecodeError) -> ResourceSpans? {
+        guard tag.wireType == WireType.len else { return nil }
+        var ahead = reader
+        let content = try ahead.readLengthDelimited()
+        var validator = OTLPProtoValidator(maxDepth: limits.maxDepth)
+        guard validator.validResourceSpans(content) else { return nil }
+        reader = ahead
+        let limits = self.limits
+        return ResourceSpans(deferred: EncodedBytes(storage, content.position..<content.end), spanCount: validator.spanCount) { encoded in
+            OTLPProtoDecoder.model(of: encoded, limits: limits)
+        }
     }
 
     mutating func decodeResourceSpans(_ reader: inout ProtoReader, into value: inout ResourceSpans, index: Int) throws(ProtoDecodeError) {
