@@ -13,6 +13,13 @@ public final class StoredTrace: Sendable {
     public let root: RootSpan?
     /// Monotonic time the first spans arrived: retention and eviction order.
     public let firstSeenNano: UInt64
+    /// One per fragment (`TermFilter`).
+    public let termFilters: [TermFilter]
+    /// One per fragment.
+    public let attributeKeys: [AttributeKeys]
+    /// The longest and shortest span: searches by duration skip traces these rule out.
+    public let longestSpanNanos: UInt64
+    public let shortestSpanNanos: UInt64
 
     /// The root span's name and service: the span without a parent, the earliest if several.
     public struct RootSpan: Sendable, Equatable {
@@ -34,6 +41,10 @@ public final class StoredTrace: Sendable {
         endUnixNano = bounds.end
         root = Self.root(fragment.resourceSpans)
         self.firstSeenNano = firstSeenNano
+        termFilters = [fragment.terms]
+        attributeKeys = [fragment.attributeKeys]
+        longestSpanNanos = bounds.longest
+        shortestSpanNanos = bounds.shortest
     }
 
     private init(_ old: StoredTrace, adding fragment: TraceFragment) {
@@ -51,6 +62,10 @@ public final class StoredTrace: Sendable {
             root = old.root ?? newRoot
         }
         firstSeenNano = old.firstSeenNano
+        termFilters = old.termFilters + [fragment.terms]
+        attributeKeys = old.attributeKeys + [fragment.attributeKeys]
+        longestSpanNanos = max(old.longestSpanNanos, bounds.longest)
+        shortestSpanNanos = min(old.shortestSpanNanos, bounds.shortest)
     }
 
     func adding(_ fragment: TraceFragment) -> StoredTrace {
@@ -59,28 +74,42 @@ public final class StoredTrace: Sendable {
 
     public var durationNanos: UInt64 { endUnixNano > startUnixNano ? endUnixNano - startUnixNano : 0 }
 
-    /// Calls `body` with every span and its resource, in stored order.
+    /// Whether some fragment may hold `term`.
+    public func mayContain(_ term: UInt64) -> Bool {
+        termFilters.contains { $0.mayContain(term) }
+    }
+
+    /// Calls `body` with every span and its resource, in stored order. Spans are lent from the
+    /// arrays' storage, not copied (a copy retains each of a span's strings and arrays).
     @inline(__always)
-    public func forEachSpan(_ body: (_ span: Span, _ resource: Resource) -> Void) {
-        for resourceSpans in resourceSpans {
-            for scopeSpans in resourceSpans.scopeSpans {
-                for span in scopeSpans.spans { body(span, resourceSpans.resource) }
+    public func forEachSpan(_ body: (_ span: borrowing Span, _ resource: borrowing Resource) -> Void) {
+        resourceSpans.withUnsafeBufferPointer { resources in
+            for r in resources.indices {
+                resources[r].scopeSpans.withUnsafeBufferPointer { scopes in
+                    for s in scopes.indices {
+                        scopes[s].spans.withUnsafeBufferPointer { spans in
+                            for i in spans.indices { body(spans[i], resources[r].resource) }
+                        }
+                    }
+                }
             }
         }
     }
 
-    private static func bounds(_ resourceSpans: [ResourceSpans]) -> (start: UInt64, end: UInt64) {
-        var start = UInt64.max
-        var end: UInt64 = 0
+    private static func bounds(_ resourceSpans: [ResourceSpans]) -> (start: UInt64, end: UInt64, longest: UInt64, shortest: UInt64) {
+        var start = UInt64.max, end: UInt64 = 0, longest: UInt64 = 0, shortest = UInt64.max
         for rs in resourceSpans {
             for ss in rs.scopeSpans {
                 for span in ss.spans {
                     start = min(start, span.startTimeUnixNano)
                     end = max(end, span.endTimeUnixNano, span.startTimeUnixNano)
+                    let duration = span.durationNanos
+                    longest = max(longest, duration)
+                    shortest = min(shortest, duration)
                 }
             }
         }
-        return (start == .max ? 0 : start, end)
+        return (start == .max ? 0 : start, end, longest, shortest)
     }
 
     private static func root(_ resourceSpans: [ResourceSpans]) -> RootSpan? {
@@ -95,6 +124,11 @@ public final class StoredTrace: Sendable {
         }
         return best
     }
+}
+
+extension Span {
+    /// End minus start; 0 when the end is not after the start.
+    public var durationNanos: UInt64 { endTimeUnixNano > startTimeUnixNano ? endTimeUnixNano - startTimeUnixNano : 0 }
 }
 
 extension Resource {

@@ -7,6 +7,8 @@ struct TraceFragment {
     var resourceSpans: [ResourceSpans]
     var spanCount: Int
     var bytes: Int
+    var terms = TermFilter(capacity: 0)
+    var attributeKeys = AttributeKeys()
 
     /// Where the last span came from in the batch: (resource, scope) indexes.
     private var lastSource = (resource: -1, scope: -1)
@@ -28,7 +30,12 @@ struct TraceFragment {
                 }
             }
         }
-        for i in fragments.indices { fragments[i].bytes = RetainedSize.of(fragments[i].resourceSpans) }
+        for i in fragments.indices {
+            fragments[i].terms = TermFilter.of(fragments[i].resourceSpans)
+            fragments[i].attributeKeys = AttributeKeys(fragments[i].resourceSpans)
+            fragments[i].bytes = RetainedSize.of(fragments[i].resourceSpans) + fragments[i].terms.byteCount
+                + fragments[i].attributeKeys.byteCount
+        }
         return fragments
     }
 
@@ -49,4 +56,27 @@ struct TraceFragment {
         }
         lastSource = source
     }
+}
+
+/// The distinct attribute keys of one fragment, for the tag name listings.
+public struct AttributeKeys: Sendable {
+    public var span: [String] = []
+    public var resource: [String] = []
+
+    init() {}
+
+    init(_ resourceSpans: [ResourceSpans]) {
+        var span = Set<String>(), resource = Set<String>()
+        for rs in resourceSpans {
+            for kv in rs.resource.attributes { resource.insert(kv.key) }
+            for ss in rs.scopeSpans {
+                for s in ss.spans { for kv in s.attributes { span.insert(kv.key) } }
+            }
+        }
+        self.span = Array(span)
+        self.resource = Array(resource)
+    }
+
+    /// Key strings are shared with the attributes; only the arrays are new.
+    var byteCount: Int { RetainedSize.array(span) + RetainedSize.array(resource) }
 }

@@ -14,11 +14,9 @@ struct TagCatalog {
         var read = 0
         for trace in traces.reversed() where read < maxSpans {
             read += trace.spanCount
-            for rs in trace.resourceSpans {
-                for kv in rs.resource.attributes { resource.insert(kv.key) }
-                for ss in rs.scopeSpans {
-                    for s in ss.spans { for kv in s.attributes { span.insert(kv.key) } }
-                }
+            for keys in trace.attributeKeys {
+                for key in keys.span { span.insert(key) }
+                for key in keys.resource { resource.insert(key) }
             }
         }
         return (span.sorted(), resource.sorted())
@@ -31,6 +29,12 @@ struct TagCatalog {
         var read = 0
         for trace in traces.reversed() where read < maxSpans && out.count < maxValues {
             read += trace.spanCount
+            if case .attribute(.resource, let key) = field {
+                for rs in trace.resourceSpans where out.count < maxValues {
+                    if let value = rs.resource.attributes[key: key], let k = TagValueKey(value), seen.insert(k).inserted { out.append(value) }
+                }
+                continue
+            }
             trace.forEachSpan { span, resource in
                 guard out.count < maxValues, let value = Self.value(of: field, span, resource, trace), let key = TagValueKey(value) else { return }
                 if seen.insert(key).inserted { out.append(value) }

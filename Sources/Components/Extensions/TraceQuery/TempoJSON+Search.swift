@@ -90,7 +90,7 @@ extension TempoJSON {
         w.key("startTimeUnixNano")
         w.quotedNumber(span.startTimeUnixNano)
         w.key("durationNanos")
-        w.quotedNumber(span.endTimeUnixNano > span.startTimeUnixNano ? span.endTimeUnixNano - span.startTimeUnixNano : 0)
+        w.quotedNumber(span.durationNanos)
         var attributes: [KeyValue] = []
         for (scope, key) in shown {
             let value = scope == .resource ? nil : span.attributes[key: key]

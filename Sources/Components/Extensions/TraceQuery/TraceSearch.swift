@@ -29,8 +29,9 @@ struct TraceSearch {
 
     func run(over traces: [StoredTrace]) -> Result {
         var result = Result(matches: [], inspectedTraces: 0, inspectedSpans: 0, inspectedBytes: 0)
+        let requirement = query.requirement
         for trace in traces.reversed() where result.matches.count < limit {
-            guard inTimeRange(trace), inDurationRange(trace) else { continue }
+            guard inTimeRange(trace), inDurationRange(trace), requirement.mayHold(trace) else { continue }
             result.inspectedTraces += 1
             result.inspectedSpans += trace.spanCount
             result.inspectedBytes += trace.bytes

@@ -1,3 +1,4 @@
+import Glibc
 import TraceModel
 
 /// Evaluates a query over one stored trace. A spanset filter selects the spans for which its
@@ -10,9 +11,18 @@ extension TraceQLQuery {
         case .filter(let condition):
             var matched: [Int] = []
             var position = 0
-            trace.forEachSpan { span, resource in
-                if condition.holds(span, resource, trace) { matched.append(position) }
-                position += 1
+            if condition.readsOnlyResourceAndTrace {
+                // Once per resource, not per span.
+                for rs in trace.resourceSpans {
+                    let count = rs.spanCount
+                    if condition.holds(Span(), rs.resource, trace) { matched.append(contentsOf: position..<position + count) }
+                    position += count
+                }
+            } else {
+                trace.forEachSpan { span, resource in
+                    if condition.holds(span, resource, trace) { matched.append(position) }
+                    position += 1
+                }
             }
             return matched.isEmpty ? nil : matched
         case .and(let a, let b):
@@ -69,6 +79,19 @@ extension TraceQLQuery {
 }
 
 extension SpanCondition {
+    /// Whether the condition reads resource attributes and trace-level intrinsics only.
+    var readsOnlyResourceAndTrace: Bool {
+        switch self {
+        case .always: true
+        case .comparison(let c):
+            switch c.field {
+            case .attribute(.resource, _), .intrinsic(.rootName), .intrinsic(.rootServiceName), .intrinsic(.traceDuration): true
+            default: false
+            }
+        case .and(let a, let b), .or(let a, let b): a.readsOnlyResourceAndTrace && b.readsOnlyResourceAndTrace
+        }
+    }
+
     @inline(__always)
     func holds(_ span: Span, _ resource: Resource, _ trace: StoredTrace) -> Bool {
         switch self {
@@ -101,7 +124,7 @@ extension SpanComparison {
         case .rootName: return holds(trace.root.map { .string($0.name) })
         case .rootServiceName: return holds(trace.root.map { .string($0.serviceName) })
         case .duration:
-            return holds(nanoseconds: span.endTimeUnixNano > span.startTimeUnixNano ? span.endTimeUnixNano - span.startTimeUnixNano : 0)
+            return holds(nanoseconds: span.durationNanos)
         case .traceDuration: return holds(nanoseconds: trace.durationNanos)
         case .status:
             guard case .status(let code) = value else { return op == .notEqual && value != .nil }
@@ -129,7 +152,7 @@ extension SpanComparison {
             switch op {
             case .matches: return pattern?.matches(s) ?? false
             case .notMatches: return !(pattern?.matches(s) ?? true)
-            case .contains: return s.contains(literal)
+            case .contains: return s.containsBytes(of: literal)
             default: return ordered(s, literal)
             }
         case (.int(let a), .int(let b)): return ordered(a, b)
@@ -151,6 +174,24 @@ extension SpanComparison {
         case .less: a < b
         case .lessOrEqual: a <= b
         case .matches, .notMatches, .contains: false
+        }
+    }
+}
+
+extension String {
+    /// Byte-wise substring search (`String.contains` compares Characters, far slower).
+    func containsBytes(of needle: String) -> Bool {
+        var haystack = self
+        var needle = needle
+        return haystack.withUTF8 { h in
+            needle.withUTF8 { n in
+                guard n.count > 0 else { return true }
+                guard h.count >= n.count else { return false }
+                for start in 0...(h.count - n.count) where h[start] == n[0] {
+                    if memcmp(h.baseAddress! + start, n.baseAddress!, n.count) == 0 { return true }
+                }
+                return false
+            }
         }
     }
 }
