@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Runs `make bench`'s two programs, scripts/footprint.py and scripts/bench.py (the harness: every
-path beside rotel and the floors, one table), and writes their output to BENCHMARKS.md, newest run
+"""Runs `make bench`'s programs, scripts/footprint.py, scripts/bench.py (the harness: every
+path beside rotel and the floors, one table) and scripts/trace-query-bench.py (search over 1M
+spans), and writes their output to BENCHMARKS.md, newest run
 first, under the date, the machine (cores, CPU model, kernel), the commit, the load average before
 and after (other work on the machine moves the figures) and the exact command behind each block.
 Earlier runs stay below: the file keeps the history.
@@ -52,7 +53,8 @@ def main():
         + (["--python", rel(python)] if python else []) + extra
     blocks, failed = [], False
     for title, argv in [("Footprint", ["python3", "scripts/footprint.py", rel(swiftlet), "10"]),
-                        ("Every path, beside rotel and the floors", bench)]:
+                        ("Every path, beside rotel and the floors", bench),
+                        ("Search over 1M spans (tracestore + trace_query)", ["python3", "scripts/trace-query-bench.py", rel(swiftlet)])]:
         text, rc = run(argv)
         failed |= rc != 0
         blocks.append((title, argv, text, rc))
