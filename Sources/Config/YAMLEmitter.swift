@@ -14,10 +14,20 @@ public enum YAMLEmitter {
     private static func mapping(_ entries: [ConfigEntry], indent: Int, into out: inout String) {
         let pad = String(repeating: " ", count: indent)
         for entry in entries {
-            out += pad + scalar(entry.key) + ":"
+            let key = scalar(entry.key)
+            if key.utf8.count > maxImplicitKey {
+                // YAML caps an implicit key at 1024 characters (libyaml refuses a longer one):
+                // write an explicit `? key` / `: value` pair instead.
+                out += pad + "? " + key + "\n" + pad + ":"
+            } else {
+                out += pad + key + ":"
+            }
             nested(entry.value, indent: indent + 2, into: &out)
         }
     }
+
+    /// Bytes, which are never fewer than the characters YAML counts.
+    static let maxImplicitKey = 1000
 
     private static func sequence(_ items: [ConfigNode], indent: Int, into out: inout String) {
         let pad = String(repeating: " ", count: indent)

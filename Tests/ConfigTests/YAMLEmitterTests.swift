@@ -57,3 +57,15 @@ import Testing
         #expect(try yaml(YAMLEmitter.emit(node)) == node, "\(text.debugDescription)")
     }
 }
+
+/// Found by FuzzConfig (input in Fuzz/Seeds/FuzzConfig/regression-long-key): a key over 1024
+/// characters was written as an implicit key, which libyaml refuses to read back.
+@Test func emit_roundTrips_whenKeysAreLongerThanAnImplicitKeyMayBe() throws {
+    let long = String(repeating: "k", count: 1_500)
+    let quoted = String(repeating: "\u{15}", count: 400)  // escaped: 6 bytes each once quoted
+    let node = map([
+        long: s("v"), "short": map([long: map(["child": s("x")]), quoted: .sequence([s("a")])]),
+    ])
+    let emitted = YAMLEmitter.emit(node)
+    #expect(try yaml(emitted) == node, "\(emitted.prefix(200))")
+}
