@@ -110,6 +110,12 @@ private func refusal(_ q: String) -> String {
     #expect(refusal("{ kind =~ server }").contains("=~ needs a string"))
     #expect(refusal(#"{ .a =~ "(" }"#).contains("invalid regular expression"))
     #expect(refusal("{ .a =~ 1 }").contains("needs a string"))
+    for pattern in ["(a+)+b", "(a|aa)*", "x(a*){2,}", "((ab)+c)*", "(a(b|c))+"] {
+        #expect(refusal(#"{ .a =~ "\#(pattern)" }"#).contains("repeats a group that repeats or alternates"), "\(pattern)")
+    }
+    for pattern in ["(GET|POST)", "(ab)+", "[(+]+", #"\\(a+\\)+"#, "a+b*(cd)?"] {
+        #expect(refusal(#"{ .a =~ "\#(pattern)" }"#) == "accepted", "\(pattern)")
+    }
     #expect(refusal("{ .a = 1 } }").contains("expected the end of the query"))
     #expect(refusal("{ .a = 12xs }").contains("invalid number or duration '12xs'"))
     #expect(refusal("{ foo.a = 1 }").contains("unknown attribute scope 'foo'"))

@@ -51,7 +51,7 @@ import TraceModel
     #expect(usage.traces > 50 && usage.traces < 2_000)
     #expect(store.snapshot().last?.traceID.low == 2_000)
     #expect(store.snapshot().first?.traceID.low == UInt64(2_000 - usage.traces + 1))
-    // One fragment larger than the store is dropped, and evicts nothing.
+    // A fragment larger than the store is dropped, and evicts nothing.
     let huge = String(repeating: "y", count: maxBytes)
     store.insert(storeBatch(service: "s", [storeSpan(trace: 9_999, span: 1, attributes: [KeyValue("payload", .string(huge))])]))
     #expect(store.trace(TraceID(high: 0, low: 9_999)) == nil)
@@ -94,6 +94,7 @@ import TraceModel
 @Test func traceStoreExporter_config_readsLimits_andRefusesBadValues() throws {
     let config = try parseComponentConfig(TraceStoreExporter.Config.parse, "max_bytes: 1000\nmax_traces: 10\nretention: 1m\n")
     #expect(config.limits == TraceStore.Limits(maxBytes: 1000, maxTraces: 10, retentionNanos: 60_000_000_000))
+    #expect(try parseComponentConfig(TraceStoreExporter.Config.parse, "max_bytes_per_trace: 2000\n").limits.maxBytesPerTrace == 2000)
     #expect(try parseComponentConfig(TraceStoreExporter.Config.parse, "").limits == TraceStore.Limits())
     #expect(throws: (any Error).self) { try parseComponentConfig(TraceStoreExporter.Config.parse, "max_bytes: 0\n") }
     #expect(throws: (any Error).self) { try parseComponentConfig(TraceStoreExporter.Config.parse, "retention: soon\n") }
@@ -114,4 +115,18 @@ import TraceModel
     }
     directory.unregister(b, as: ComponentID(type: "tracestore"))
     guard case .found = directory.store(ComponentID(type: "tracestore")) else { Issue.record("another store's unregister removed it"); return }
+}
+
+@Test func traceStore_dropsSpansPastMaxBytesPerTrace_andKeepsTheRest() throws {
+    let store = TraceStore(limits: TraceStore.Limits(maxBytesPerTrace: 4_000))
+    let value = String(repeating: "v", count: 1_000)
+    for span in UInt64(1)...10 {
+        store.insert(storeBatch(service: "s", [storeSpan(trace: 1, span: span, attributes: [KeyValue("k", .string(value))])]))
+    }
+    store.insert(storeBatch(service: "s", [storeSpan(trace: 2, span: 99)]))
+    let kept = try #require(store.trace(TraceID(high: 0, low: 1)))
+    #expect(kept.bytes <= 4_000)
+    #expect(kept.spanCount >= 1 && kept.spanCount < 10)
+    #expect(store.usage.droppedSpans == 10 - kept.spanCount)
+    #expect(store.trace(TraceID(high: 0, low: 2)) != nil)
 }

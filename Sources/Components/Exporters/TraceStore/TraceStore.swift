@@ -10,12 +10,16 @@ public final class TraceStore: Sendable {
     public struct Limits: Sendable, Equatable {
         public var maxBytes = 256 << 20
         public var maxTraces = 1_000_000
+        /// Tempo's `max_bytes_per_trace`: spans past it are dropped, which also bounds the copying
+        /// a long trace costs (each arrival makes a new record).
+        public var maxBytesPerTrace = 5_000_000
         /// 0: kept until evicted for room.
         public var retentionNanos: UInt64 = 0
 
-        public init(maxBytes: Int = 256 << 20, maxTraces: Int = 1_000_000, retentionNanos: UInt64 = 0) {
+        public init(maxBytes: Int = 256 << 20, maxTraces: Int = 1_000_000, maxBytesPerTrace: Int = 5_000_000, retentionNanos: UInt64 = 0) {
             self.maxBytes = maxBytes
             self.maxTraces = maxTraces
+            self.maxBytesPerTrace = maxBytesPerTrace
             self.retentionNanos = retentionNanos
         }
     }
@@ -39,6 +43,7 @@ public final class TraceStore: Sendable {
         var bytes = 0
         var spans = 0
         var evictedTraces = 0
+        var droppedSpans = 0
     }
 
     public struct Usage: Sendable, Equatable {
@@ -46,22 +51,23 @@ public final class TraceStore: Sendable {
         public var spans: Int
         public var bytes: Int
         public var evictedTraces: Int
+        /// Spans past `maxBytesPerTrace`.
+        public var droppedSpans: Int
     }
 
     public var usage: Usage {
-        state.withLock { Usage(traces: $0.sequenceByID.count, spans: $0.spans, bytes: $0.bytes, evictedTraces: $0.evictedTraces) }
+        state.withLock { Usage(traces: $0.sequenceByID.count, spans: $0.spans, bytes: $0.bytes, evictedTraces: $0.evictedTraces,
+                                     droppedSpans: $0.droppedSpans) }
     }
 
-    /// Joins each trace's spans to what the store holds of that trace. A fragment larger than the
-    /// whole store is dropped.
+    /// Joins each trace's spans to what the store holds of that trace. Spans that would take a
+    /// trace past `maxBytesPerTrace` are dropped.
     public func insert(_ batch: TraceBatch) {
         let fragments = TraceFragment.split(batch)
         guard !fragments.isEmpty else { return }
         let now = clock()
         state.withLock { state in
-            for fragment in fragments where fragment.bytes <= limits.maxBytes {
-                add(fragment, now: now, &state)
-            }
+            for fragment in fragments { add(fragment, now: now, &state) }
             evict(now: now, &state)
         }
     }
@@ -85,9 +91,14 @@ public final class TraceStore: Sendable {
     }
 
     private func add(_ fragment: TraceFragment, now: UInt64, _ state: inout State) {
+        let old = state.sequenceByID[fragment.traceID].flatMap { state.slots[$0 - state.base] }
+        guard (old?.bytes ?? 0) + fragment.bytes <= min(limits.maxBytesPerTrace, limits.maxBytes) else {
+            state.droppedSpans += fragment.spanCount
+            return
+        }
         state.bytes += fragment.bytes
         state.spans += fragment.spanCount
-        if let sequence = state.sequenceByID[fragment.traceID], let old = state.slots[sequence - state.base] {
+        if let old, let sequence = state.sequenceByID[fragment.traceID] {
             state.slots[sequence - state.base] = old.adding(fragment)
             return
         }

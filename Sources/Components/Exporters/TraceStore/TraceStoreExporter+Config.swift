@@ -16,6 +16,10 @@ extension TraceStoreExporter {
                 guard traces > 0 else { throw r.error("max_traces", "must be positive") }
                 c.limits.maxTraces = traces
             }
+            if let perTrace = try r.int("max_bytes_per_trace") {
+                guard perTrace > 0 else { throw r.error("max_bytes_per_trace", "must be positive") }
+                c.limits.maxBytesPerTrace = perTrace
+            }
             if let retention = try r.duration("retention") {
                 guard retention > .zero else { throw r.error("retention", "must be positive") }
                 let (seconds, attoseconds) = retention.components

@@ -162,6 +162,10 @@ public struct TraceQLParser {
         guard case .string(let source) = value else {
             throw TraceQLError(message: "\(op.rawValue) needs a string holding a regular expression", offset: offset)
         }
+        guard !TraceQLPattern.repeatsAmbiguousGroup(source) else {
+            throw TraceQLError(message: "regular expression \"\(source)\" repeats a group that repeats or alternates, which is not supported",
+                               offset: offset)
+        }
         guard let pattern = TraceQLPattern(source) else {
             throw TraceQLError(message: "invalid regular expression \"\(source)\"", offset: offset)
         }
