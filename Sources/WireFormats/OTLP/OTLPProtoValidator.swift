@@ -15,7 +15,7 @@ struct OTLPProtoValidator {
         self.maxDepth = maxDepth
     }
 
-    /// The kind of each known field, indexed by field number; nil means unknown (skipped by wire type).
+    /// What a known field holds, as far as validation cares.
     private enum Kind {
         case string, bytes, varint, fixed32, fixed64
         case message(Message)
@@ -24,31 +24,41 @@ struct OTLPProtoValidator {
         case anyValue
     }
 
-    private enum Message: Int, CaseIterable {
+    private enum Message {
         case resourceSpans, resource, scopeSpans, scope, span, event, link, status, keyValue, anyValue, arrayValue, keyValueList
     }
 
-    private static func fields(_ message: Message) -> [Kind?] {
-        switch message {
-        case .resourceSpans: [nil, .message(.resource), .message(.scopeSpans), .string]
-        case .resource: [nil, .message(.keyValue), .varint]
-        case .scopeSpans: [nil, .message(.scope), .message(.span), .string]
-        case .scope: [nil, .string, .string, .message(.keyValue), .varint]
-        case .span:
-            [nil, .traceID, .spanID, .string, .parentSpanID, .string, .varint, .fixed64, .fixed64, .message(.keyValue), .varint,
-             .message(.event), .varint, .message(.link), .varint, .message(.status), .fixed32]
-        case .event: [nil, .fixed64, .string, .message(.keyValue), .varint]
-        case .link: [nil, .traceID, .spanID, .string, .message(.keyValue), .varint, .fixed32]
-        case .status: [nil, nil, .string, .varint]
-        case .keyValue: [nil, .string, .anyValue]
-        case .anyValue: [nil, .string, .varint, .varint, .fixed64, .message(.arrayValue), .message(.keyValueList), .bytes]
-        case .arrayValue: [nil, .anyValue]
-        case .keyValueList: [nil, .message(.keyValue)]
+    /// The kind of `field` in `message`; nil for a field the decoder skips. A switch, not a table:
+    /// a lookup costs no reference counting on this path.
+    @inline(__always)
+    private static func kind(_ message: Message, _ field: UInt32) -> Kind? {
+        switch (message, field) {
+        case (.resourceSpans, 1): .message(.resource)
+        case (.resourceSpans, 2): .message(.scopeSpans)
+        case (.scopeSpans, 2): .message(.span)
+        case (.resourceSpans, 3), (.scopeSpans, 3): .string
+        case (.resource, 1), (.scope, 3), (.span, 9), (.event, 3), (.link, 4), (.keyValueList, 1): .message(.keyValue)
+        case (.resource, 2), (.scope, 4): .varint
+        case (.scopeSpans, 1): .message(.scope)
+        case (.scope, 1), (.scope, 2): .string
+        case (.span, 1), (.link, 1): .traceID
+        case (.span, 2), (.link, 2): .spanID
+        case (.span, 3), (.span, 5), (.link, 3), (.event, 2), (.status, 2), (.keyValue, 1), (.anyValue, 1): .string
+        case (.span, 4): .parentSpanID
+        case (.span, 6), (.span, 10), (.span, 12), (.span, 14), (.event, 4), (.link, 5), (.status, 3): .varint
+        case (.span, 7), (.span, 8), (.event, 1), (.anyValue, 4): .fixed64
+        case (.span, 11): .message(.event)
+        case (.span, 13): .message(.link)
+        case (.span, 15): .message(.status)
+        case (.span, 16), (.link, 6): .fixed32
+        case (.keyValue, 2), (.arrayValue, 1): .anyValue
+        case (.anyValue, 2), (.anyValue, 3): .varint
+        case (.anyValue, 5): .message(.arrayValue)
+        case (.anyValue, 6): .message(.keyValueList)
+        case (.anyValue, 7): .bytes
+        default: nil
         }
     }
-
-    // Built once: `fields` allocates.
-    private static let schema: [[Kind?]] = Message.allCases.map(fields)
 
     /// Whether the content of a `ResourceSpans` record decodes cleanly.
     mutating func validResourceSpans(_ reader: ProtoReader) -> Bool {
@@ -64,11 +74,10 @@ struct OTLPProtoValidator {
     private mutating func valid(_ reader: inout ProtoReader, _ message: Message, depth: Int) throws(ProtoDecodeError) -> Bool {
         if message == .anyValue, depth > maxDepth { return false }
         if message == .span { spanCount += 1 }
-        let fields = Self.schema[message.rawValue]
         var ids: (trace: Bool, span: Bool) = (false, false)
         while !reader.isAtEnd {
             let tag = try reader.readTag()
-            guard Int(tag.field) < fields.count, let kind = fields[Int(tag.field)] else {
+            guard let kind = Self.kind(message, tag.field) else {
                 if message == .resourceSpans, tag.field == 1000 { return false }
                 try reader.skip(wireType: tag.wireType)
                 continue
