@@ -79,18 +79,16 @@ public final class StoredTrace: Sendable {
         termFilters.contains { $0.mayContain(term) }
     }
 
-    /// Calls `body` with every span and its resource, in stored order. Spans are lent from the
-    /// arrays' storage, not copied (a copy retains each of a span's strings and arrays).
+    /// Calls `body` with every span and its resource, in stored order. The span is lent by
+    /// address: a copy would retain each of its strings and arrays, which dominates a scan.
     @inline(__always)
-    public func forEachSpan(_ body: (_ span: borrowing Span, _ resource: borrowing Resource) -> Void) {
-        resourceSpans.withUnsafeBufferPointer { resources in
-            for r in resources.indices {
-                resources[r].scopeSpans.withUnsafeBufferPointer { scopes in
-                    for s in scopes.indices {
-                        scopes[s].spans.withUnsafeBufferPointer { spans in
-                            for i in spans.indices { body(spans[i], resources[r].resource) }
-                        }
-                    }
+    public func forEachSpan(_ body: (_ span: UnsafePointer<Span>, _ resource: Resource) -> Void) {
+        for resourceSpans in resourceSpans {
+            let resource = resourceSpans.resource
+            for scopeSpans in resourceSpans.scopeSpans {
+                scopeSpans.spans.withUnsafeBufferPointer { spans in
+                    guard let base = spans.baseAddress else { return }
+                    for i in 0..<spans.count { body(base + i, resource) }
                 }
             }
         }

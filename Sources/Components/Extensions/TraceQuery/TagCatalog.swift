@@ -36,7 +36,7 @@ struct TagCatalog {
                 continue
             }
             trace.forEachSpan { span, resource in
-                guard out.count < maxValues, let value = Self.value(of: field, span, resource, trace), let key = TagValueKey(value) else { return }
+                guard out.count < maxValues, let value = Self.value(of: field, span.pointee, resource, trace), let key = TagValueKey(value) else { return }
                 if seen.insert(key).inserted { out.append(value) }
             }
         }

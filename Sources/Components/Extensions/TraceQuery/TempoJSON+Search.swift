@@ -71,7 +71,7 @@ extension TempoJSON {
             defer { position += 1 }
             guard next < min(limit, match.spans.count), match.spans[next] == position else { return }
             next += 1
-            self.span(span, resource, shown, &w)
+            self.span(span.pointee, resource, shown, &w)
         }
         w.endArray()
         w.key("matched")

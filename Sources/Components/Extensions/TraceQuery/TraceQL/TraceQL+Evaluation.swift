@@ -13,10 +13,12 @@ extension TraceQLQuery {
             var position = 0
             if condition.readsOnlyResourceAndTrace {
                 // Once per resource, not per span.
-                for rs in trace.resourceSpans {
-                    let count = rs.spanCount
-                    if condition.holds(Span(), rs.resource, trace) { matched.append(contentsOf: position..<position + count) }
-                    position += count
+                withUnsafePointer(to: Span()) { noSpan in
+                    for rs in trace.resourceSpans {
+                        let count = rs.spanCount
+                        if condition.holds(noSpan, rs.resource, trace) { matched.append(contentsOf: position..<position + count) }
+                        position += count
+                    }
                 }
             } else {
                 trace.forEachSpan { span, resource in
@@ -93,7 +95,7 @@ extension SpanCondition {
     }
 
     @inline(__always)
-    func holds(_ span: Span, _ resource: Resource, _ trace: StoredTrace) -> Bool {
+    func holds(_ span: UnsafePointer<Span>, _ resource: Resource, _ trace: StoredTrace) -> Bool {
         switch self {
         case .always(let value): value
         case .comparison(let c): c.holds(span, resource, trace)
@@ -104,34 +106,34 @@ extension SpanCondition {
 }
 
 extension SpanComparison {
-    func holds(_ span: Span, _ resource: Resource, _ trace: StoredTrace) -> Bool {
+    func holds(_ span: UnsafePointer<Span>, _ resource: Resource, _ trace: StoredTrace) -> Bool {
         switch field {
         case .intrinsic(let intrinsic):
             return holds(intrinsic, span, trace)
         case .attribute(.span, let key):
-            return holds(span.attributes[key: key])
+            return holds(span.pointee.attributes.value(of: key))
         case .attribute(.resource, let key):
-            return holds(resource.attributes[key: key])
+            return holds(resource.attributes.value(of: key))
         case .attribute(.any, let key):
-            return holds(span.attributes[key: key] ?? resource.attributes[key: key])
+            return holds(span.pointee.attributes.value(of: key) ?? resource.attributes.value(of: key))
         }
     }
 
-    private func holds(_ intrinsic: TraceQLIntrinsic, _ span: Span, _ trace: StoredTrace) -> Bool {
+    private func holds(_ intrinsic: TraceQLIntrinsic, _ span: UnsafePointer<Span>, _ trace: StoredTrace) -> Bool {
         switch intrinsic {
-        case .name: return holds(.string(span.name))
-        case .statusMessage: return holds(.string(span.status.message))
+        case .name: return holds(.string(span.pointee.name))
+        case .statusMessage: return holds(.string(span.pointee.status.message))
         case .rootName: return holds(trace.root.map { .string($0.name) })
         case .rootServiceName: return holds(trace.root.map { .string($0.serviceName) })
         case .duration:
-            return holds(nanoseconds: span.durationNanos)
+            return holds(nanoseconds: span.pointee.durationNanos)
         case .traceDuration: return holds(nanoseconds: trace.durationNanos)
         case .status:
             guard case .status(let code) = value else { return op == .notEqual && value != .nil }
-            return (span.status.code == code) == (op == .equal)
+            return (span.pointee.status.code == code) == (op == .equal)
         case .kind:
             guard case .kind(let kind) = value else { return op == .notEqual && value != .nil }
-            return (span.kind == kind) == (op == .equal)
+            return (span.pointee.kind == kind) == (op == .equal)
         }
     }
 
@@ -192,6 +194,18 @@ extension String {
                 }
                 return false
             }
+        }
+    }
+}
+
+extension Array where Element == KeyValue {
+    /// The value of the first attribute with this key, read in place: `first(where:)` copies
+    /// every element it passes, retaining its key and value.
+    @inline(__always)
+    func value(of key: String) -> AnyValue? {
+        withUnsafeBufferPointer { attributes in
+            for i in attributes.indices where attributes[i].key == key { return attributes[i].value }
+            return nil
         }
     }
 }
