@@ -5,7 +5,7 @@ sends them: the median of five answers each, with the spans the search inspected
 test (`make bench` writes it to BENCHMARKS.md).
 
 Usage: scripts/trace-query-bench.py SWIFTLET_BINARY [SPANS]"""
-import json, os, struct, sys, tempfile, time, urllib.parse, urllib.request
+import json, os, shutil, struct, sys, tempfile, time, urllib.parse, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib.payloads import _field, _kv, _varint  # noqa: E402
@@ -136,6 +136,7 @@ service:
         print("\n".join(rows))
     finally:
         proc.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
