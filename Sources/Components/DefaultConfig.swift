@@ -5,8 +5,11 @@ public enum DefaultConfig {
         # Swiftlet's default configuration, embedded in the binary and used when no --config is given.
         # It is the OpenTelemetry Collector distribution's default trace pipeline, restricted to the
         # receivers Swiftlet serves today. Endpoints bind localhost, as upstream's defaults do.
+        # For a look at spans on this machine it also keeps recent traces in memory (tracestore) and
+        # serves them with a viewer and Tempo's HTTP API at http://localhost:3200/ (trace_query).
         extensions:
           health_check:
+          trace_query:
 
         receivers:
           otlp:
@@ -31,13 +34,14 @@ public enum DefaultConfig {
         exporters:
           debug:
             verbosity: detailed
+          tracestore:
 
         service:
-          extensions: [health_check]
+          extensions: [health_check, trace_query]
           pipelines:
             traces:
               receivers: [otlp, jaeger, zipkin]
               processors: [memory_limiter, batch]
-              exporters: [debug]
+              exporters: [debug, tracestore]
         """
 }

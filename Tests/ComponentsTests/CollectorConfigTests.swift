@@ -9,13 +9,13 @@ import Testing
     #expect(file == DefaultConfig.yaml + "\n")
 }
 
-@Test func defaultConfig_loadsWithTheUpstreamDefaultPipeline() throws {
+@Test func defaultConfig_loadsWithTheUpstreamDefaultPipeline_andTheLocalViewer() throws {
     let config = try loadConfig(DefaultConfig.yaml)
     let traces = try #require(config.pipelines.first)
     #expect(traces.receivers.map(\.description) == ["otlp", "jaeger", "zipkin"])
     #expect(traces.processors.map(\.description) == ["memory_limiter", "batch"])
-    #expect(traces.exporters.map(\.description) == ["debug"])
-    #expect(config.serviceExtensions.map(\.description) == ["health_check"])
+    #expect(traces.exporters.map(\.description) == ["debug", "tracestore"])
+    #expect(config.serviceExtensions.map(\.description) == ["health_check", "trace_query"])
     #expect(config.warnings.isEmpty)
 }
 

@@ -32,8 +32,12 @@ public final class TraceQueryExtension: Component {
     }
 
     private let server: HTTPServer
+    private let logger: Logger
+    private let endpoint: Endpoint
 
     init(_ context: ComponentContext, _ config: Config, directory: TraceStoreDirectory = .shared) throws {
+        logger = context.logger
+        endpoint = try Endpoint(parsing: config.endpoint)
         let storeID = config.store
         let handler = TraceQueryHandler { directory.store(storeID) }
         server = HTTPServer(configuration: HTTPServer.Configuration(endpoint: try Endpoint(parsing: config.endpoint), maxRequestBodySize: 1 << 20),
@@ -42,6 +46,10 @@ public final class TraceQueryExtension: Component {
 
     public func start() throws {
         try server.start()
+        // An empty host listens everywhere; the URL names this machine then.
+        let host = endpoint.host.isEmpty || endpoint.host == "0.0.0.0" || endpoint.host == "::" ? "localhost" : endpoint.host
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        logger.info("Trace viewer and Tempo API", ["url": "http://\(shownHost):\(server.boundPort)/"])
     }
 
     public func shutdown() { server.shutdown(deadlineSeconds: 1) }
