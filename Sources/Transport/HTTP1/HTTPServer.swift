@@ -143,13 +143,26 @@ final class ServerContext: Sendable {
 
     /// Asks the 8 oldest connections after the last ones asked to close if they are idle
     /// (HTTP/1.1 closes a connection between requests with nothing pending; others ignore it).
+    /// One pass over the table (no sort: this runs for every connection accepted at the limit).
     private func evictIdle() {
         let after = evictedUpTo.load(ordering: .relaxed)
-        var candidates = connections.withLock { all in all.values.filter { $0.id > after } }
-        if candidates.count < 8 { candidates = connections.withLock { Array($0.values) } }
-        let oldest = candidates.sorted { $0.id < $1.id }.prefix(8)
+        var oldest = connections.withLock { Self.oldest(8, after: after, in: $0.values) }
+        if oldest.count < 8 { oldest = connections.withLock { Self.oldest(8, after: 0, in: $0.values) } }
         evictedUpTo.store(oldest.last?.id ?? 0, ordering: .relaxed)
         for connection in oldest { connection.requestShutdown() }
+    }
+
+    /// The `n` connections with the lowest ids above `after`, lowest first.
+    static func oldest(_ n: Int, after: UInt64, in all: some Sequence<Connection>) -> [Connection] {
+        var picked: [Connection] = []
+        picked.reserveCapacity(n + 1)
+        for connection in all where connection.id > after {
+            guard picked.count < n || connection.id < picked[picked.count - 1].id else { continue }
+            let at = picked.firstIndex { $0.id > connection.id } ?? picked.count
+            picked.insert(connection, at: at)
+            if picked.count > n { picked.removeLast() }
+        }
+        return picked
     }
 
     func remove(_ connection: Connection) {
