@@ -24,10 +24,11 @@ final class HTTP1ClientProtocol: ConnectionProtocol, @unchecked Sendable {
         guard !c.isClosed, !c.peerClosed else { return completion(.failure(.connectionLost("the connection closed"))) }
         self.completion = completion
         method = request.method
-        var text = "\(request.method) \(request.path) HTTP/1.1\r\nHost: \(authority)\r\nContent-Length: \(request.body.count)\r\n"
+        var text = "\(request.method) \(request.path) HTTP/1.1\r\nHost: \(authority)\r\nContent-Length: \(request.bodyPrefix.count + request.body.count)\r\n"
         for (name, value) in request.headers { text += "\(name): \(value)\r\n" }
         text += "\r\n"
         c.write(text.utf8)
+        c.write(request.bodyPrefix)
         c.write(request.body)
         c.setDeadline(timeout > 0 ? c.now() + timeout.nanoseconds : nil)
         c.flush()

@@ -43,7 +43,7 @@ final class HTTP2ClientProtocol: ConnectionProtocol, HTTP2SessionDelegate, @unch
         }
         var headers: [(String, String)] = [(":method", request.method), (":scheme", "http"), (":authority", authority), (":path", request.path)]
         headers += request.headers.map { ($0.0.lowercased(), $0.1) }
-        guard let streamID = session.submitRequest(headers: headers, body: request.body) else {
+        guard let streamID = session.submitRequest(headers: headers, prefix: request.bodyPrefix, body: request.body) else {
             markUnusable()
             return completion(.failure(.connectionLost("no more streams on this connection")))
         }

@@ -4,12 +4,16 @@ public struct HTTPClientRequest: Sendable {
     public var path: String
     public var headers: [(String, String)]
     public var body: [UInt8]
+    /// Sent before `body` as part of it (a gRPC message prefix), so that a large body is not
+    /// copied to put a few bytes in front.
+    public var bodyPrefix: [UInt8]
 
-    public init(method: String = "POST", path: String, headers: [(String, String)] = [], body: [UInt8] = []) {
+    public init(method: String = "POST", path: String, headers: [(String, String)] = [], body: [UInt8] = [], bodyPrefix: [UInt8] = []) {
         self.method = method
         self.path = path
         self.headers = headers
         self.body = body
+        self.bodyPrefix = bodyPrefix
     }
 }
 

@@ -115,6 +115,10 @@ final class Connection: @unchecked Sendable {
     /// Bytes queued and not yet written.
     var pendingOutput: Int { outbound.count - outboundSent }
 
+    /// An output buffer up to this size stays allocated once written: HTTP/2 writes in chunks of a
+    /// quarter of it, and a buffer freed and allocated again per chunk costs page faults.
+    static let keptOutputCapacity = 256 * 1024
+
     func write<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
         dispatchPrecondition(condition: .onQueue(queue))
         guard !isClosed, !isDraining else { return }
@@ -143,7 +147,7 @@ final class Connection: @unchecked Sendable {
                 return
             }
         }
-        outbound.removeAll(keepingCapacity: outbound.capacity <= 64 * 1024)
+        outbound.removeAll(keepingCapacity: outbound.capacity <= Self.keptOutputCapacity)
         outboundSent = 0
         readiness?.setWriteInterest(false)
         if closeAfterFlush { startDraining() }

@@ -18,8 +18,11 @@ public final class GRPCClient: Sendable {
                     ("grpc-accept-encoding", "gzip,zstd")]
         if let compression { headers.append(("grpc-encoding", compression.token)) }
         headers += metadata
-        let body = GRPCMessageFraming.frame(message, coding: compression)
-        http.send(HTTPClientRequest(path: path, headers: headers, body: body), timeout: timeout) { result in
+        // The prefix travels apart from the message, which is not copied to put it in front.
+        let payload = compression.map { $0.encode(message) } ?? message
+        let request = HTTPClientRequest(path: path, headers: headers, body: payload,
+                                        bodyPrefix: GRPCMessageFraming.prefix(length: payload.count, compressed: compression != nil))
+        http.send(request, timeout: timeout) { result in
             completion(Self.outcome(result))
         }
     }

@@ -6,13 +6,13 @@ public enum GRPCMessageFraming {
     /// Frames `message`, compressed with `coding` when given (the flag then says so).
     public static func frame(_ message: [UInt8], coding: ContentCoding? = nil) -> [UInt8] {
         let payload = coding.map { $0.encode(message) } ?? message
-        var out: [UInt8] = []
-        out.reserveCapacity(prefixLength + payload.count)
-        out.append(coding == nil ? 0 : 1)
-        let n = UInt32(payload.count)
-        out += [UInt8(n >> 24), UInt8(truncatingIfNeeded: n >> 16), UInt8(truncatingIfNeeded: n >> 8), UInt8(truncatingIfNeeded: n)]
-        out += payload
-        return out
+        return prefix(length: payload.count, compressed: coding != nil) + payload
+    }
+
+    /// The 5 bytes in front of a message of `length` bytes.
+    public static func prefix(length: Int, compressed: Bool) -> [UInt8] {
+        let n = UInt32(length)
+        return [compressed ? 1 : 0, UInt8(n >> 24), UInt8(truncatingIfNeeded: n >> 16), UInt8(truncatingIfNeeded: n >> 8), UInt8(truncatingIfNeeded: n)]
     }
 
     /// The single message of a unary body, inflated with `coding` if its flag is set; messages over

@@ -32,9 +32,12 @@ final class HTTP2Session {
     }
 
     private struct Outgoing {
+        var prefix: [UInt8] = []
         var body: [UInt8]
+        /// Bytes of `prefix` and then `body` already handed to nghttp2.
         var sent = 0
         var trailers: [(String, String)]
+        var count: Int { prefix.count + body.count }
     }
 
     unowned let connection: Connection
@@ -42,8 +45,10 @@ final class HTTP2Session {
     private(set) var session: OpaquePointer?
     /// Guarded by the connection's queue.
     private var outgoing: [Int32: Outgoing] = [:]
-    /// Unsent output above which nghttp2 keeps its frames queued.
-    private static let outputHighWater = 1 << 20
+    /// Unsent output above which nghttp2 keeps its frames queued: frames go to the socket in
+    /// writes of about this size, through a buffer the connection keeps (`Connection.flush`), so
+    /// a large message costs no fresh memory per send.
+    private static let outputHighWater = 64 * 1024
 
     init(connection: Connection, server: Bool, settings: Settings) throws(HTTP2Error) {
         self.connection = connection
@@ -126,12 +131,12 @@ final class HTTP2Session {
 
     /// Starts a request; returns its stream id, or nil when nghttp2 refused (no more stream ids,
     /// the session is going away).
-    func submitRequest(headers: [(String, String)], body: [UInt8]) -> Int32? {
+    func submitRequest(headers: [(String, String)], prefix: [UInt8] = [], body: [UInt8]) -> Int32? {
         let streamID = Self.withNameValues(headers) { nva, count in
             withDataProvider { nghttp2_submit_request(session, nil, nva, count, $0, nil) }
         }
         guard streamID > 0 else { return nil }
-        outgoing[streamID] = Outgoing(body: body, trailers: [])
+        outgoing[streamID] = Outgoing(prefix: prefix, body: body, trailers: [])
         return streamID
     }
 
@@ -163,12 +168,19 @@ final class HTTP2Session {
             flags?.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
             return 0
         }
-        let n = min(length, out.body.count - out.sent)
-        out.body.withUnsafeBytes { raw in
-            UnsafeMutableRawPointer(buffer).copyMemory(from: raw.baseAddress! + out.sent, byteCount: n)
+        let n = min(length, out.count - out.sent)
+        var copied = 0
+        for (part, offset) in [(out.prefix, 0), (out.body, out.prefix.count)] where copied < n {
+            let start = out.sent + copied - offset
+            guard start < part.count else { continue }
+            let take = min(n - copied, part.count - start)
+            part.withUnsafeBytes { raw in
+                (UnsafeMutableRawPointer(buffer) + copied).copyMemory(from: raw.baseAddress! + start, byteCount: take)
+            }
+            copied += take
         }
         out.sent += n
-        if out.sent == out.body.count {
+        if out.sent == out.count {
             flags?.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
             if !out.trailers.isEmpty {
                 // Trailers end the stream instead of the last DATA frame (nghttp2's documented way).
