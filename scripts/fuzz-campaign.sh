@@ -27,6 +27,7 @@ if [ -z "${FUZZ_NO_BUILD:-}" ]; then
         [ "$attempt" = 5 ] && exit 1
         sleep 20
     done
+    git -C "$root" rev-parse --short HEAD > "$scratch/built-from"
 fi
 bin="$("${build[@]}" --show-bin-path)/$target"
 
@@ -41,12 +42,17 @@ flags+=("$@")
 # The Swift runtime's backtracer reads the crashed stack itself, which ASan reports as a second error.
 export SWIFT_BACKTRACE=enable=no
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "commit: $(git -C "$root" rev-parse --short HEAD)"
+# The commit HEAD was at when the harness was last built (the work tree may have held more).
+echo "built_from: $(cat "$scratch/built-from" 2>/dev/null || echo unknown)"
 echo "command: $bin $work/corpus ${flags[*]}"
+# libFuzzer's whole output goes to a file first, so its final stats survive this script being
+# stopped (libFuzzer prints them on SIGINT/SIGTERM too); progress lines are left out here.
+log="$work/run-$(date -u +%Y%m%dT%H%M%S).log"
 start=$(date +%s)
 status=0
-"$bin" "$work/corpus" "${flags[@]}" 2>&1 | grep -v -E '^#[0-9]+\s+(NEW|REDUCE|pulse)' || status=${PIPESTATUS[0]}
+"$bin" "$work/corpus" "${flags[@]}" > "$log" 2>&1 || status=$?
 end=$(date +%s)
+grep -v -E '^#[0-9]+\s+(NEW|REDUCE|pulse)' "$log" || true
 echo "target: $target"
 echo "wall_seconds: $((end - start))"
 echo "corpus_files: $(find "$work/corpus" -type f | wc -l)"
