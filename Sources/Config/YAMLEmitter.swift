@@ -65,24 +65,31 @@ public enum YAMLEmitter {
     }
 
     private static let nullForms: Set<String> = ["", "~", "null", "Null", "NULL"]
-    private static let leadingIndicators: Set<Character> = [
+    private static let leadingIndicators: Set<Unicode.Scalar> = [
         "-", "?", ":", ",", "[", "]", "{", "}", "#", "&", "*", "!", "|", ">", "'", "\"", "%", "@", "`",
     ]
 
     /// Conservative: anything plain style could misread (nulls, indicators, `: `, ` #`, edges) is quoted.
+    /// Looks at Unicode scalars, as libyaml does, not at Characters: "@" followed by a combining
+    /// mark is one Character that is not "@", yet libyaml still sees the indicator.
     private static func needsQuotes(_ text: String) -> Bool {
-        if nullForms.contains(text) || text == "<<" || text.hasPrefix("---") || text.hasPrefix("...") { return true }
-        guard let first = text.first, let last = text.last else { return true }
+        if nullForms.contains(text) || text == "<<" { return true }
+        let scalars = Array(text.unicodeScalars)
+        guard let first = scalars.first, let last = scalars.last else { return true }
+        if scalars.starts(with: "---".unicodeScalars) || scalars.starts(with: "...".unicodeScalars) { return true }
         if first == " " || last == " " || last == ":" { return true }
-        if leadingIndicators.contains(first) && !plainIndicatorStart(text) { return true }
-        if text.contains(": ") || text.contains(" #") || text.contains(":\t") || text.contains("\t#") { return true }
-        return text.unicodeScalars.contains { needsEscape($0) || $0 == "\t" }
+        if leadingIndicators.contains(first) && !plainIndicatorStart(scalars) { return true }
+        for i in scalars.indices.dropLast() {
+            let (a, b) = (scalars[i], scalars[i + 1])
+            if a == ":" && (b == " " || b == "\t") { return true }
+            if (a == " " || a == "\t") && b == "#" { return true }
+        }
+        return scalars.contains { needsEscape($0) || $0 == "\t" }
     }
 
     /// `-`, `?` and `:` may start a plain scalar when followed by a non-space, e.g. `-1`, `:8080`.
-    private static func plainIndicatorStart(_ text: String) -> Bool {
-        let chars = Array(text.prefix(2))
-        return chars.count == 2 && "-?:".contains(chars[0]) && chars[1] != " " && chars[1] != "\t"
+    private static func plainIndicatorStart(_ scalars: [Unicode.Scalar]) -> Bool {
+        scalars.count >= 2 && "-?:".unicodeScalars.contains(scalars[0]) && scalars[1] != " " && scalars[1] != "\t"
     }
 
     /// Also U+FFFE and U+FFFF: libyaml refuses them unescaped ("control characters are not

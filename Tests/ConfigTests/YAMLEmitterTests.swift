@@ -69,3 +69,13 @@ import Testing
     let emitted = YAMLEmitter.emit(node)
     #expect(try yaml(emitted) == node, "\(emitted.prefix(200))")
 }
+
+/// Found by FuzzConfig (input in Fuzz/Seeds/FuzzConfig/regression-combining-mark): a key starting
+/// with "@" and a combining mark is one Character that is not "@", so it went out unquoted, and
+/// libyaml refused the indicator. Quoting now looks at Unicode scalars.
+@Test func emit_roundTrips_whenAnIndicatorCarriesACombiningMark() throws {
+    for text in ["@\u{65C}x", "*\u{301}", " \u{301}lead", "trail \u{301}", "a: \u{301}b", "a #\u{301}", "---\u{301}", "-\u{301}", "x:\u{301}"] {
+        let node = map(["k": s(text), text: s("v"), "list": .sequence([s(text)])])
+        #expect(try yaml(YAMLEmitter.emit(node)) == node, "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+    }
+}
