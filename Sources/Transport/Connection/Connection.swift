@@ -117,7 +117,7 @@ final class Connection: @unchecked Sendable {
 
     /// An output buffer up to this size stays allocated once written: HTTP/2 writes in chunks of a
     /// quarter of it, and a buffer freed and allocated again per chunk costs page faults.
-    static let keptOutputCapacity = 256 * 1024
+    static let keptOutputCapacity = 1 << 20
 
     func write<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
         dispatchPrecondition(condition: .onQueue(queue))

@@ -47,8 +47,9 @@ final class HTTP2Session {
     private var outgoing: [Int32: Outgoing] = [:]
     /// Unsent output above which nghttp2 keeps its frames queued: frames go to the socket in
     /// writes of about this size, through a buffer the connection keeps (`Connection.flush`), so
-    /// a large message costs no fresh memory per send.
-    private static let outputHighWater = 64 * 1024
+    /// a large message costs no fresh memory per send. Each write may wait for a wake-up when the
+    /// peer reads slowly, so writes are not made smaller than this.
+    private static let outputHighWater = 256 * 1024
 
     init(connection: Connection, server: Bool, settings: Settings) throws(HTTP2Error) {
         self.connection = connection
