@@ -259,8 +259,8 @@ import Testing
             var busy: [TestClient] = []
             for _ in 0..<(2 + ServerContext.evictionMargin) {
                 let client = try TestClient(port: server.boundPort)
-                client.send("POST /echo HTTP/1.1\r\nHost: t\r\n")  // a head in progress: not idle
-                usleep(5_000)
+                // A head in progress is not idle, even while its bytes still wait in the socket.
+                client.send("POST /echo HTTP/1.1\r\nHost: t\r\n")
                 busy.append(client)
             }
             let late = try TestClient(port: server.boundPort)

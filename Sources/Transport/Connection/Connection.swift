@@ -62,6 +62,8 @@ final class Connection: @unchecked Sendable {
     private(set) var isClosed = false
     /// Guarded by `queue`. When the connection times out (monotonic ns), if ever.
     private var deadline: UInt64?
+    /// Guarded by `queue`. Output is waiting for the socket to become writable.
+    private var awaitingWritable = false
     /// Guarded by `queue`. When the timer is set to fire.
     private var timerFireAt: UInt64?
     /// Called once on `queue` after the descriptor is closed.
@@ -102,6 +104,10 @@ final class Connection: @unchecked Sendable {
     func requestShutdown() {
         queue.async { [self] in
             guard !isClosed else { return }
+            // Bytes the peer already sent may wait in the socket, unseen by the handler: read them
+            // first, so a request on its way is not taken for an idle connection and cut off.
+            if wantsToRead { readAvailable() }
+            guard !isClosed else { return }
             handler?.connectionShutdownRequested(self)
         }
     }
@@ -140,6 +146,7 @@ final class Connection: @unchecked Sendable {
             case let .bytes(n):
                 outboundSent += n
             case .wouldBlock:
+                awaitingWritable = true
                 readiness?.setWriteInterest(true)
                 return
             case .endOfFile, .failed:
@@ -150,7 +157,16 @@ final class Connection: @unchecked Sendable {
         outbound.removeAll(keepingCapacity: outbound.capacity <= Self.keptOutputCapacity)
         outboundSent = 0
         readiness?.setWriteInterest(false)
-        if closeAfterFlush { startDraining() }
+        if closeAfterFlush { return startDraining() }
+        // Whichever flush empties output the socket had pushed back on tells the handler, not
+        // only the writable event: after a flush from elsewhere (a read, a timer) no such event
+        // comes, and a handler that stopped producing at its high-water mark would wait forever.
+        guard awaitingWritable else { return }
+        awaitingWritable = false
+        if !isDraining {
+            handler?.connectionDrained(self)
+            refreshReadInterest()
+        }
     }
 
     /// Closes once queued output is written, with a lingering close so the peer reads the answer.
@@ -161,9 +177,6 @@ final class Connection: @unchecked Sendable {
 
     private func writable() {
         flush()
-        guard !isClosed, pendingOutput == 0 else { return }
-        if !isDraining { handler?.connectionDrained(self) }
-        refreshReadInterest()
     }
 
     // MARK: Input
