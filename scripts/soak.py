@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Soak: OTLP/HTTP -> batch -> otlp (gRPC) for a long run at a steady rate while the backend
 restarts every few minutes. Passes when no span answered 200 is lost, RSS stays flat after the
-warm-up and no descriptor leaks. RSS is compared in the same state each time: just before each
-backend outage, when the queue is empty (peaks depend on where a sample falls in an outage, when
-the queue holds what the backend missed): the last such value under 1.1x the first after the
-warm-up, which lasts through the first outage.
+warm-up and no descriptor leaks. Warm-up lasts until 30 s after the first outage (the queue's
+first fill sets how much memory malloc keeps). RSS is sampled every 5 s after it; flat means the
+median of the last third of those samples is under 1.1x the median of the first third. Medians,
+because a single sample depends on where it falls in an outage (the queue holds what the backend
+missed) or in malloc's trimming; outages recur at the same rate in both thirds.
 
 The backend is a second swiftlet (otlp grpc -> debug at basic verbosity): every batch it accepts
 is logged before the answer, so the sum over its logs counts what arrived across restarts. The
@@ -15,6 +16,11 @@ Usage: scripts/soak.py SWIFTLET_BINARY [--minutes 30] [--rate 100000] [--restart
 import argparse, os, re, signal, socket, subprocess, sys, tempfile, time, urllib.request
 
 SPANS_PER_REQUEST = 100
+
+
+def median(values):
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
 
 
 def free_port():
@@ -175,12 +181,11 @@ service:
         stop(collector)
         stop(sink)
 
-    warm = [s for s in samples if s[0] >= 60] or samples
+    warm_until = (steady[0][0] + args.down + 30) if steady else 60
+    warm = [s for s in samples if s[0] >= warm_until] or samples
     third = max(1, len(warm) // 3)
+    early, late = median(s[1] for s in warm[:third]), median(s[1] for s in warm[-third:])
     peak_early, peak_late = max(s[1] for s in warm[:third]), max(s[1] for s in warm[-third:])
-    # Warm-up lasts through the first outage: the queue's first fill sets how much memory malloc keeps.
-    settled = steady[1:] or steady or [(0, samples[-1][1])]
-    early, late = settled[0][1], settled[-1][1]
     fds_after_warmup = warm[0][2]
     lost = max(0, accepted - arrived)
     print(f"{args.minutes:g} min at {args.rate} spans/s offered, backend restarted every {args.restart_every:g}s "
@@ -188,7 +193,8 @@ service:
     print(f"accepted {accepted} spans (answered 200), {refused} requests answered 5xx, "
           f"{arrived} spans arrived at the backend, lost {lost}, exporter failures {failed:.0f}")
     print("RSS before each outage (MiB): " + ", ".join(f"{t:.0f}s {r / 1024:.1f}" for t, r in steady))
-    print(f"RSS after warm-up, before an outage: first {early / 1024:.1f} MiB, last {late / 1024:.1f} MiB ({late / early:.2f}x); "
+    print(f"RSS after warm-up ({warm_until:.0f}s), median of {third} samples: first third {early / 1024:.1f} MiB, "
+          f"last third {late / 1024:.1f} MiB ({late / early:.2f}x); "
           f"peaks: first third {peak_early / 1024:.1f} MiB, last third {peak_late / 1024:.1f} MiB; "
           f"descriptors after warm-up {fds_after_warmup}, at the end {settled_fds}")
     ok = lost == 0 and failed == 0 and late <= early * 1.10 and settled_fds <= fds_after_warmup
