@@ -43,6 +43,6 @@ public struct KeyValue: Equatable, Sendable {
 extension Array where Element == KeyValue {
     /// The value of the first attribute with this key.
     public subscript(key key: String) -> AnyValue? {
-        first(where: { $0.key == key })?.value
+        first(where: { $0.hasKey(key) })?.value
     }
 }

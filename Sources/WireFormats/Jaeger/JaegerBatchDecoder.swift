@@ -208,23 +208,32 @@ struct JaegerBatchDecoder<Reader: ThriftReader> {
         let count = try inThriftField(name) { () throws(ThriftDecodeError) in try reader.readListHeader(of: .struct) }
         var attributes = JaegerAttributes(capacity: count)
         for i in 0..<count {
-            attributes.put(try inThriftField("\(name)[\(i)]") { () throws(ThriftDecodeError) in try decodeTag() })
+            let (tag, fingerprint) = try inThriftField("\(name)[\(i)]") { () throws(ThriftDecodeError) in try decodeTag() }
+            attributes.put(tag, fingerprint: fingerprint)
         }
         return attributes.list
     }
 
-    /// Only the value the tag's `vType` names is kept (and UTF-8 checked, for a string).
-    private mutating func decodeTag() throws(ThriftDecodeError) -> KeyValue {
+    /// Only the value the tag's `vType` names is kept (and UTF-8 checked, for a string); with the
+    /// key's `JaegerAttributes.fingerprint`, made from its bytes while they are at hand.
+    private mutating func decodeTag() throws(ThriftDecodeError) -> (KeyValue, UInt64) {
         let start = reader.offset
         let mark = try reader.beginStruct()
         var key: String?
+        var fingerprint: UInt64 = 0
         var vType: Int32?
         var tag = JaegerTagValues()
         while let field = try reader.readFieldHeader() {
             switch field.id {
             case 1:
                 try reader.expect(field, .binary)
-                key = try inThriftField("key") { () throws(ThriftDecodeError) in try reader.readString() }
+                let keyStart = reader.offset
+                let bytes = try inThriftField("key") { () throws(ThriftDecodeError) in try reader.readBinary() }
+                fingerprint = JaegerAttributes.fingerprint(count: bytes.count, last: bytes.last ?? 0)
+                guard let text = UTF8Text.string(bytes.assumingMemoryBound(to: UInt8.self)) else {
+                    throw ThriftDecodeError(.invalidUTF8, at: keyStart).within("key")
+                }
+                key = text
             case 2:
                 try reader.expect(field, .i32)
                 vType = try reader.readI32()
@@ -249,7 +258,7 @@ struct JaegerBatchDecoder<Reader: ThriftReader> {
         reader.endStruct(mark)
         guard let key else { throw ThriftDecodeError(.missingRequiredField("key"), at: start) }
         guard let vType else { throw ThriftDecodeError(.missingRequiredField("vType"), at: start) }
-        return KeyValue(key, try inThriftField(key) { () throws(ThriftDecodeError) in try tag.value(vType, at: start) })
+        return (KeyValue(key, try inThriftField(key) { () throws(ThriftDecodeError) in try tag.value(vType, at: start) }), fingerprint)
     }
 }
 

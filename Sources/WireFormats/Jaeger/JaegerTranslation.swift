@@ -57,20 +57,38 @@ struct JaegerTagValues {
 struct JaegerAttributes {
     private(set) var list: [KeyValue] = []
     /// A long list gets an index, so that forged input cannot make putting quadratic.
-    private var index: [String: Int]?
+    private var index: [AttributeKey: Int]?
 
     init(capacity: Int) {
         list.reserveCapacity(capacity)
         if capacity > 32 { index = [:] }
     }
 
+    /// One bit per key put, from its length and last byte: a key whose bit is clear is new, and
+    /// is appended without comparing it to every key before it (tags rarely repeat).
+    private var seen: UInt64 = 0
+
+    static func fingerprint(count: Int, last: UInt8) -> UInt64 {
+        1 << ((UInt64(truncatingIfNeeded: count) &* 31 &+ UInt64(last)) & 63)
+    }
+
     mutating func put(_ tag: KeyValue) {
+        put(tag, fingerprint: Self.fingerprint(count: tag.key.utf8.count, last: tag.key.utf8.last ?? 0))
+    }
+
+    /// `fingerprint` as `Self.fingerprint` makes it from the key's bytes.
+    mutating func put(_ tag: KeyValue, fingerprint bit: UInt64) {
         if index == nil {
-            list.put(tag.key, tag.value)
-        } else if let at = index?[tag.key] {
+            if seen & bit == 0 {
+                seen |= bit
+                list.append(tag)
+            } else {
+                list.put(tag.key, tag.value)
+            }
+        } else if let at = index?[AttributeKey(tag.key)] {
             list[at].value = tag.value
         } else {
-            index?[tag.key] = list.count
+            index?[AttributeKey(tag.key)] = list.count
             list.append(tag)
         }
     }
