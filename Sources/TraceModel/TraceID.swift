@@ -104,6 +104,13 @@ extension UInt64 {
     /// Branch-free per digit: `c & 0xF` is the value of 0-9, and of a-f / A-F less 9, which the
     /// letters' bit 6 adds back; validity is checked once at the end.
     init?(hexDigits: UnsafeRawBufferPointer) {
+        if hexDigits.count == 16, let base = hexDigits.baseAddress {
+            guard let high = Self.eightHexDigits(base.loadUnaligned(as: UInt64.self)),
+                  let low = Self.eightHexDigits(base.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            else { return nil }
+            self = high << 32 | low
+            return
+        }
         guard hexDigits.count <= 16 else { return nil }
         var v: UInt64 = 0
         var valid = true
@@ -115,6 +122,28 @@ extension UInt64 {
         }
         guard valid else { return nil }
         self = v
+    }
+
+    /// Eight hex digits loaded as one word (first digit in the lowest byte), all at once: each
+    /// byte is range-checked with additions that cannot carry into the next (every byte is ASCII,
+    /// below 0x80), turned into its value as above, and the nibbles are packed pairwise.
+    @inline(__always)
+    static func eightHexDigits(_ loaded: UInt64) -> UInt64? {
+        let word = UInt64(littleEndian: loaded)
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        guard word & high == 0 else { return nil }
+        // c >= '0' and c <= '9'; (c | 0x20) >= 'a' and <= 'f': the high bit of c + (0x80 - bound).
+        let digit = (word &+ ones &* 0x50) & ~(word &+ ones &* 0x46)
+        let folded = word | ones &* 0x20
+        let letter = (folded &+ ones &* 0x1F) & ~(folded &+ ones &* 0x19)
+        guard (digit | letter) & high == high else { return nil }
+        // Values 0-15 per byte, the first digit now in the highest byte.
+        var v = ((word & (ones &* 0x0F)) &+ ((word >> 6) & ones) &* 9).byteSwapped
+        v = (v | v >> 4) & 0x00FF_00FF_00FF_00FF
+        v = (v | v >> 8) & 0x0000_FFFF_0000_FFFF
+        v = (v | v >> 16) & 0x0000_0000_FFFF_FFFF
+        return v
     }
 
     var bigEndianByteArray: [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: self >> (56 - 8 * UInt64($0))) } }

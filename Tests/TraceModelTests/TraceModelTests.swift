@@ -59,3 +59,47 @@ func batch(resources: [[Int]]) -> TraceBatch {
     let parts = batch(resources: [[20_000]]).split(maxSpans: 1)
     #expect(parts.count == 20_000 && parts.last?.resourceSpans[0].scopeSpans[0].spans[0].name == "span20000")
 }
+
+/// The word-at-a-time parse of 16 hex digits against a digit-by-digit reference, for every byte
+/// value at every position (the range checks must neither let a neighbour of '9', 'f' or 'F' in
+/// nor keep a digit out) and for random valid ids in mixed case.
+@Test func spanIDFromHex_agreesWithADigitByDigitParse_forEveryByteAtEveryPosition() {
+    func reference(_ bytes: [UInt8]) -> UInt64? {
+        let isHex = bytes.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x46).contains($0) || (0x61...0x66).contains($0) }
+        return isHex ? UInt64(String(decoding: bytes, as: UTF8.self), radix: 16) : nil
+    }
+    let valid = Array("0123456789abcDEF".utf8)
+    for position in 0..<16 {
+        for byte in 0...255 {
+            var digits = valid
+            digits[position] = UInt8(byte)
+            let parsed = digits.withUnsafeBytes { SpanID(hexDigits: $0) }?.value
+            #expect(parsed == reference(digits), "byte \(byte) at \(position)")
+        }
+    }
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<1000 {
+        let value = UInt64.random(in: .min ... .max, using: &generator)
+        let text = String(value, radix: 16).leftPadded(to: 16)
+        let mixed = String(text.map { Bool.random() ? Character($0.uppercased()) : $0 })
+        #expect(SpanID(hex: mixed)?.value == value)
+        #expect(TraceID(hex: mixed + mixed) == TraceID(high: value, low: value))
+    }
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}
+
+/// Keys are compared byte for byte, as the Collector's `pcommon.Map` compares them: a
+/// precomposed and a decomposed "é" are two keys, though Swift's `==` calls them equal.
+@Test func put_treatsCanonicallyEquivalentKeysAsDifferent_whenTheirBytesDiffer() {
+    var attributes = [KeyValue("caf\u{E9}", .int(1))]
+    attributes.put("cafe\u{301}", .int(2))
+    attributes.put("caf\u{E9}", .int(3))
+    #expect(attributes.map(\.key.utf8.count) == [5, 6])
+    #expect(attributes[key: "caf\u{E9}"] == .int(3))
+    #expect(attributes[key: "cafe\u{301}"] == .int(2))
+    #expect(attributes.swapRemove("cafe\u{301}") == .int(2))
+    #expect(attributes.count == 1)
+}

@@ -17,19 +17,24 @@ extension JSONReader {
     }
 
     /// Moves past string content that needs no attention (no quote, backslash or control
-    /// character) eight bytes at a time, stopping before the first 8-byte window that holds one;
-    /// the byte-wise loop then finds it. "Some byte below 0x20" and "some byte zero" (in the word
-    /// XORed with the quote or backslash) are the classic word-at-a-time tests.
+    /// character) eight bytes at a time, stopping at the first byte that needs it; within the last
+    /// seven bytes of the input, the byte-wise loop of the caller goes on. "Some byte below 0x20"
+    /// and "some byte zero" (in the word XORed with the quote or backslash) are the classic
+    /// word-at-a-time tests; they may flag bytes above a real match (a borrow), never below one,
+    /// so the lowest flag is exact.
     @inline(__always)
     mutating func skipPlainStringBytes() {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highBits: UInt64 = 0x8080_8080_8080_8080
         while end &- position >= 8 {
-            let word = base.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+            let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: position, as: UInt64.self))
             let quote = word ^ (ones &* 0x22)
             let backslash = word ^ (ones &* 0x5C)
-            let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
-            if special & highBits != 0 { return }
+            let special = (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)) & highBits
+            if special != 0 {
+                position &+= special.trailingZeroBitCount >> 3
+                return
+            }
             position &+= 8
         }
     }

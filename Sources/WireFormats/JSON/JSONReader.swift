@@ -30,9 +30,20 @@ struct JSONReader {
         return byte(at: position)
     }
 
-    mutating func expect(_ expected: UInt8, _ description: String) throws(JSONDecodeError) {
+    /// The next significant byte must be `expected`; consumes it. The common case, no whitespace
+    /// before it, is inlined.
+    @inline(__always)
+    mutating func expect(_ expected: UInt8, _ description: StaticString) throws(JSONDecodeError) {
+        if position < end, byte(at: position) == expected {
+            position &+= 1
+            return
+        }
+        try expectAfterWhitespace(expected, description)
+    }
+
+    private mutating func expectAfterWhitespace(_ expected: UInt8, _ description: StaticString) throws(JSONDecodeError) {
         let found = try peek()
-        guard found == expected else { throw JSONDecodeError(.unexpectedCharacter(found: found, expected: description), at: position) }
+        guard found == expected else { throw JSONDecodeError(.unexpectedCharacter(found: found, expected: "\(description)"), at: position) }
         position &+= 1
     }
 

@@ -30,12 +30,20 @@ struct ProtoWriter {
         position &-= count
     }
 
+    @inline(__always)
     mutating func writeByte(_ byte: UInt8) {
         reserve(1)
         base.storeBytes(of: byte, toByteOffset: position, as: UInt8.self)
     }
 
+    /// Tags and most lengths take one byte: that case is inlined, the rest is a call.
+    @inline(__always)
     mutating func writeVarint(_ value: UInt64) {
+        if value < 0x80 { return writeByte(UInt8(truncatingIfNeeded: value)) }
+        writeLongVarint(value)
+    }
+
+    private mutating func writeLongVarint(_ value: UInt64) {
         let size = ProtoSize.varint(value)
         reserve(size)
         var v = value
