@@ -52,9 +52,15 @@ struct JSONMemberKey {
         return text.withUTF8 { Self.equalIgnoringCase(UnsafeRawBufferPointer($0), name) }
     }
 
-    /// The index of the first of `names` that matches.
+    /// The index of the first of `names` that matches. Names of another length are passed over
+    /// without a call: most keys are told apart by length alone.
     func index(in names: [StaticString]) -> Int? {
-        names.firstIndex(where: matches)
+        if decoded != nil { return names.firstIndex(where: matches) }
+        let count = bytes.count
+        for i in names.indices where names[i].utf8CodeUnitCount == count {
+            if Self.equalIgnoringCase(bytes, names[i]) { return i }
+        }
+        return nil
     }
 
     private static func equalIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {

@@ -5,6 +5,12 @@ import TraceModel
 /// fields are skipped by type.
 struct JaegerBatchDecoder<Reader: ThriftReader> {
     var reader: Reader
+    /// Tag keys and operation names: they repeat from span to span.
+    private var repeated = StringInterner()
+
+    init(reader: Reader) {
+        self.reader = reader
+    }
 
     mutating func decodeEmitBatch() throws(ThriftDecodeError) -> TraceBatch {
         let header = try reader.readMessageHeader()
@@ -110,7 +116,7 @@ struct JaegerBatchDecoder<Reader: ThriftReader> {
         case 4: s.parentSpanID = try i64(field)
         case 5:
             try reader.expect(field, .binary)
-            s.operationName = try inThriftField("operationName") { () throws(ThriftDecodeError) in try reader.readString() }
+            s.operationName = try inThriftField("operationName") { () throws(ThriftDecodeError) in try repeatedString() }
         case 6:
             try reader.expect(field, .list)
             s.references = try decodeReferences()
@@ -208,19 +214,26 @@ struct JaegerBatchDecoder<Reader: ThriftReader> {
         let count = try inThriftField(name) { () throws(ThriftDecodeError) in try reader.readListHeader(of: .struct) }
         var attributes = JaegerAttributes(capacity: count)
         for i in 0..<count {
-            let (tag, fingerprint) = try inThriftField("\(name)[\(i)]") { () throws(ThriftDecodeError) in try decodeTag() }
-            attributes.put(tag, fingerprint: fingerprint)
+            let (tag, keyBytes) = try inThriftField("\(name)[\(i)]") { () throws(ThriftDecodeError) in try decodeTag() }
+            attributes.put(tag, keyBytes: keyBytes)
         }
         return attributes.list
     }
 
+    /// A string that likely repeats in the batch (see `StringInterner`), checked as `readString` checks.
+    private mutating func repeatedString() throws(ThriftDecodeError) -> String {
+        let start = reader.offset
+        guard let text = repeated.string(try reader.readBinary()) else { throw ThriftDecodeError(.invalidUTF8, at: start) }
+        return text
+    }
+
     /// Only the value the tag's `vType` names is kept (and UTF-8 checked, for a string); with the
-    /// key's `JaegerAttributes.fingerprint`, made from its bytes while they are at hand.
-    private mutating func decodeTag() throws(ThriftDecodeError) -> (KeyValue, UInt64) {
+    /// key's bytes in the body.
+    private mutating func decodeTag() throws(ThriftDecodeError) -> (KeyValue, UnsafeRawBufferPointer) {
         let start = reader.offset
         let mark = try reader.beginStruct()
         var key: String?
-        var fingerprint: UInt64 = 0
+        var keyBytes = UnsafeRawBufferPointer(start: nil, count: 0)
         var vType: Int32?
         var tag = JaegerTagValues()
         while let field = try reader.readFieldHeader() {
@@ -228,11 +241,8 @@ struct JaegerBatchDecoder<Reader: ThriftReader> {
             case 1:
                 try reader.expect(field, .binary)
                 let keyStart = reader.offset
-                let bytes = try inThriftField("key") { () throws(ThriftDecodeError) in try reader.readBinary() }
-                fingerprint = JaegerAttributes.fingerprint(count: bytes.count, last: bytes.last ?? 0)
-                guard let text = UTF8Text.string(bytes.assumingMemoryBound(to: UInt8.self)) else {
-                    throw ThriftDecodeError(.invalidUTF8, at: keyStart).within("key")
-                }
+                keyBytes = try inThriftField("key") { () throws(ThriftDecodeError) in try reader.readBinary() }
+                guard let text = repeated.string(keyBytes) else { throw ThriftDecodeError(.invalidUTF8, at: keyStart).within("key") }
                 key = text
             case 2:
                 try reader.expect(field, .i32)
@@ -258,7 +268,7 @@ struct JaegerBatchDecoder<Reader: ThriftReader> {
         reader.endStruct(mark)
         guard let key else { throw ThriftDecodeError(.missingRequiredField("key"), at: start) }
         guard let vType else { throw ThriftDecodeError(.missingRequiredField("vType"), at: start) }
-        return (KeyValue(key, try inThriftField(key) { () throws(ThriftDecodeError) in try tag.value(vType, at: start) }), fingerprint)
+        return (KeyValue(key, try inThriftField(key) { () throws(ThriftDecodeError) in try tag.value(vType, at: start) }), keyBytes)
     }
 }
 

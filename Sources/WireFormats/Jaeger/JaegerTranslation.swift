@@ -64,26 +64,25 @@ struct JaegerAttributes {
         if capacity > 32 { index = [:] }
     }
 
-    /// One bit per key put, from its length and last byte: a key whose bit is clear is new, and
-    /// is appended without comparing it to every key before it (tags rarely repeat).
-    private var seen: UInt64 = 0
-
-    static func fingerprint(count: Int, last: UInt8) -> UInt64 {
-        1 << ((UInt64(truncatingIfNeeded: count) &* 31 &+ UInt64(last)) & 63)
-    }
+    /// Keys put so far: a key it has not seen is appended without comparing it to every key
+    /// before it (tags rarely repeat).
+    private var seen = TagKeyFilter()
 
     mutating func put(_ tag: KeyValue) {
-        put(tag, fingerprint: Self.fingerprint(count: tag.key.utf8.count, last: tag.key.utf8.last ?? 0))
+        put(tag, mayRepeat: seen.insert(tag.key))
     }
 
-    /// `fingerprint` as `Self.fingerprint` makes it from the key's bytes.
-    mutating func put(_ tag: KeyValue, fingerprint bit: UInt64) {
+    /// `keyBytes`, the key as it was on the wire, spare making bytes of the string again.
+    mutating func put(_ tag: KeyValue, keyBytes: UnsafeRawBufferPointer) {
+        put(tag, mayRepeat: seen.insert(keyBytes))
+    }
+
+    private mutating func put(_ tag: KeyValue, mayRepeat: Bool) {
         if index == nil {
-            if seen & bit == 0 {
-                seen |= bit
-                list.append(tag)
-            } else {
+            if mayRepeat {
                 list.put(tag.key, tag.value)
+            } else {
+                list.append(tag)
             }
         } else if let at = index?[AttributeKey(tag.key)] {
             list[at].value = tag.value

@@ -5,6 +5,8 @@ import TraceModel
 struct ZipkinJSONReader {
     var json: JSONReader
     let maxDepth: Int
+    /// Tag keys, span names and service names: they repeat from span to span.
+    private var repeated = StringInterner()
 
     init(_ bytes: UnsafeRawBufferPointer, maxDepth: Int) {
         json = JSONReader(bytes)
@@ -86,6 +88,16 @@ struct ZipkinJSONReader {
         try run { r throws(JSONDecodeError) in try r.readString() }
     }
 
+    /// A string that likely repeats in the request (see `StringInterner`).
+    mutating func repeatedString() throws(ZipkinDecodeError) -> String {
+        let start = json.position
+        if let bytes = try run({ r throws(JSONDecodeError) in try r.readStringInPlace() }), let text = repeated.string(bytes) {
+            return text
+        }
+        json.position = start  // escapes, or invalid UTF-8: the general path decodes or reports it
+        return try string()
+    }
+
     mutating func bool() throws(ZipkinDecodeError) -> Bool {
         try run { r throws(JSONDecodeError) in try r.readBool() }
     }
@@ -149,7 +161,7 @@ struct ZipkinJSONReader {
         case 0: ids.traceID = try traceID()
         case 1: ids.id = try requiredSpanID()
         case 2: ids.parentID = try spanID(allowingEmpty: true)
-        case 3: ids.name = try string()
+        case 3: ids.name = try repeatedString()
         default: return false
         }
         return true
@@ -162,7 +174,7 @@ struct ZipkinJSONReader {
         var endpoint = ZipkinEndpoint()
         try forEachMember { r, key throws(ZipkinDecodeError) in
             switch key.index(in: Self.endpointKeys) {
-            case 0: endpoint.serviceName = try r.string()
+            case 0: endpoint.serviceName = try r.repeatedString()
             case 1: endpoint.ipv4 = try r.ipAddress()
             case 2: endpoint.ipv6 = try r.ipAddress()
             case 3:
@@ -197,12 +209,12 @@ struct ZipkinJSONReader {
         tags.reserveCapacity(16)
         var seen = TagKeyFilter()
         try forEachMember { r, key throws(ZipkinDecodeError) in
-            guard let name = key.decoded ?? UTF8Text.string(key.bytes.assumingMemoryBound(to: UInt8.self)) else {
+            guard let name = key.decoded ?? r.repeated.string(key.bytes) else {
                 throw ZipkinDecodeError("invalid UTF-8 in tag key")
             }
             let value = try r.string()
             let mayRepeat = key.decoded == nil ? seen.insert(key.bytes) : seen.insert(name)
-            if mayRepeat, let i = tags.firstIndex(where: { $0.key == name }) {
+            if mayRepeat, let i = tags.firstIndex(where: { $0.hasKey(name) }) {
                 tags[i].value = .string(value)
             } else {
                 tags.append(KeyValue(name, .string(value)))
@@ -229,30 +241,5 @@ extension JSONMemberKey {
     /// The key as a `String`.
     var text: String {
         decoded ?? String(decoding: bytes, as: UTF8.self)
-    }
-}
-
-/// A 128-bit Bloom filter over tag keys, so that checking for a repeated key costs a scan only
-/// when a key might repeat.
-struct TagKeyFilter {
-    private var low: UInt64 = 0
-    private var high: UInt64 = 0
-
-    /// Adds the key; returns whether it may have been added before.
-    mutating func insert(_ key: UnsafeRawBufferPointer) -> Bool {
-        let middle = key.isEmpty ? 0 : Int(key[key.count / 2])
-        let hash = key.count &* 31 &+ Int(key.first ?? 0) &* 7 &+ Int(key.last ?? 0) &* 3 &+ middle
-        let bit: UInt64 = 1 << UInt64(hash & 63)
-        if hash & 64 == 0 {
-            defer { low |= bit }
-            return low & bit != 0
-        }
-        defer { high |= bit }
-        return high & bit != 0
-    }
-
-    mutating func insert(_ key: String) -> Bool {
-        var key = key
-        return key.withUTF8 { insert(UnsafeRawBufferPointer($0)) }
     }
 }
