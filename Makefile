@@ -173,7 +173,7 @@ bench: release $(BENCH_VENV)/.ready
 ## Not in CI: SOAK_MINUTES at SOAK_RATE spans/s (half the measured maximum) with the backend
 ## restarting every few minutes; fails on a lost span, RSS growth over 10 % or a leaked descriptor.
 SOAK_MINUTES ?= 30
-SOAK_RATE ?= 100000
+SOAK_RATE ?= 145000
 soak: release
 	@command -v h2load >/dev/null || { echo "h2load is missing. Run:  sudo apt-get install -y nghttp2-client"; exit 1; }
 	python3 scripts/soak.py .build/release/swiftlet --minutes $(SOAK_MINUTES) --rate $(SOAK_RATE)
