@@ -20,6 +20,10 @@ build=(swift build -c release --package-path "$root/Fuzz" --scratch-path "$scrat
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)
 
 if [ -z "${FUZZ_NO_BUILD:-}" ]; then
+    # SwiftPM plans the sources of the path dependency (the Swiftlet package) anew only when a
+    # manifest changed: a source file added since the last build would be missing ("cannot find
+    # ... in scope"). Touching the harness manifest makes it look again.
+    touch "$root/Fuzz/Package.swift"
     # Builds on this machine are serialized through one lock.
     # Other builds may edit sources meanwhile ("modified during the build"): try a few times.
     for attempt in 1 2 3 4 5; do
