@@ -1,5 +1,6 @@
 import Glibc
 import Testing
+import Dispatch
 @testable import Transport
 
 @Suite struct HTTPServerTests {
@@ -269,6 +270,27 @@ import Testing
             busy[0].send("Content-Length: 4\r\n\r\nbusy")
             #expect(busy[0].readResponse()?.status == 200)
         }
+    }
+
+    /// A client that connected just before a shutdown (or a reload handing the listener over)
+    /// and sends its request a moment later is answered, not cut off as an idle connection.
+    @Test func shutdown_answersAJustConnectedClient_thatSendsWithinTheGrace() throws {
+        let server = try makeServer(handler: EchoHandler())
+        let client = try TestClient(port: server.boundPort)
+        usleep(20_000)  // accepted and started
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            server.shutdown(deadlineSeconds: 5)
+            done.signal()
+        }
+        // Shutdown has begun once the listener refuses (the flag is set before it stops).
+        for _ in 0..<160 where (try? TestClient(port: server.boundPort)) != nil { usleep(5_000) }
+        #expect(throws: SocketError.self) { _ = try TestClient(port: server.boundPort) }
+        client.send(request(body: "late but welcome"))
+        let response = client.readResponse()
+        #expect(response?.text == "late but welcome")
+        #expect(response?.headers["connection"] == "close")
+        #expect(done.wait(timeout: .now() + 5) == .success)
     }
 
     @Test func shutdown_finishesInFlightRequest_thenRefusesNewConnections() throws {

@@ -32,20 +32,44 @@ final class HTTP1ServerProtocol: ConnectionProtocol, @unchecked Sendable {
 
     /// Unsent output above which reading (and answering pipelined requests) pauses.
     private static let outputHighWater = 256 * 1024
+    /// When the connection started (monotonic ns).
+    private var startedAt: UInt64 = 0
+    /// Whether any byte of a request has arrived on this connection yet.
+    private var heardFrom = false
+    /// How long a connection that has sent nothing yet may stay open after a shutdown (or an
+    /// eviction) asked idle connections to close: a client that has just connected is about to
+    /// send its request, and closing under it fails that request (a reload handing the listening
+    /// socket over met this). Go's `Server.Shutdown` gives new connections 5 s; a second keeps
+    /// shutdown quick.
+    private static let newConnectionGrace: UInt64 = 1_000_000_000
 
     init(context: ServerContext) {
         self.context = context
     }
 
     func connectionStarted(_ c: Connection) {
+        startedAt = c.now()
         // As Go's ReadHeaderTimeout: a new connection must deliver its first head in time.
         c.setDeadline(c.now() + configuration.headerReadTimeout.nanoseconds)
     }
 
-    func connectionReceived(_ c: Connection) { process(c) }
+    func connectionReceived(_ c: Connection) {
+        heardFrom = true
+        process(c)
+    }
+
+    /// Idle and free to close: nothing pending, and not a new connection within its grace (then
+    /// its deadline is brought forward to the end of the grace instead).
+    private func closesIdle(_ c: Connection) -> Bool {
+        guard case .head = phase, c.inbound.isEmpty, c.pendingOutput == 0 else { return false }
+        let graceEnds = startedAt + Self.newConnectionGrace
+        if heardFrom || c.now() >= graceEnds { return true }
+        c.setDeadline(min(graceEnds, startedAt + configuration.headerReadTimeout.nanoseconds))
+        return false
+    }
 
     func connectionDrained(_ c: Connection) {
-        if case .head = phase, c.inbound.isEmpty, context.isShuttingDown { return c.close() }
+        if context.isShuttingDown, closesIdle(c) { return c.close() }
         if phase != .closing { process(c) }
     }
 
@@ -63,7 +87,7 @@ final class HTTP1ServerProtocol: ConnectionProtocol, @unchecked Sendable {
     func connectionTimedOut(_ c: Connection) -> Bool { true }
 
     func connectionShutdownRequested(_ c: Connection) {
-        if case .head = phase, c.inbound.isEmpty, c.pendingOutput == 0 { c.close() }
+        if closesIdle(c) { c.close() }
     }
 
     func connectionClosed(_ c: Connection) { releaseAdmission() }
@@ -136,7 +160,8 @@ final class HTTP1ServerProtocol: ConnectionProtocol, @unchecked Sendable {
     private func readHead(_ c: Connection) -> Bool {
         let inbound = c.inbound
         if inbound.isEmpty {
-            if context.isShuttingDown, c.pendingOutput == 0 { c.close() }
+            if context.isShuttingDown, closesIdle(c) { c.close() }
+            if !heardFrom { return false }  // the head deadline (or the grace) stands
             c.setDeadline(c.now() + configuration.idleTimeout.nanoseconds)
             return false
         }
