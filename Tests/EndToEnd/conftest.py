@@ -12,6 +12,7 @@ import http.client
 import json
 import math
 import os
+import random
 import re
 import signal
 import socket
@@ -37,18 +38,38 @@ STOP_TIMEOUT = 5  # seconds after SIGTERM before SIGKILL
 # Small helpers
 # --------------------------------------------------------------------------------------------
 
+# Ports handed out by this test process, never handed out twice: two calls binding port 0 may
+# get the same number back once the first socket is closed.
+_HANDED_OUT: set[int] = set()
+# Below Linux's default ephemeral range (32768-60999), so that no outgoing client connection of
+# this machine takes a port between the moment it is chosen and the moment Swiftlet binds it.
+_PORT_RANGE = (20000, 32767)
+
+
+def _unused_port(kind: int) -> int:
+    rng = random.Random()
+    for _ in range(500):
+        port = rng.randint(*_PORT_RANGE)
+        if port in _HANDED_OUT:
+            continue
+        try:
+            with socket.socket(socket.AF_INET, kind) as s:
+                s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        _HANDED_OUT.add(port)
+        return port
+    raise RuntimeError(f"no free loopback port in {_PORT_RANGE} after 500 tries")
+
+
 def free_port() -> int:
-    """A loopback TCP port that was free a moment ago (bind port 0, read it, close)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback TCP port that was free a moment ago and that this process never handed out."""
+    return _unused_port(socket.SOCK_STREAM)
 
 
 def free_udp_port() -> int:
-    """A loopback UDP port that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback UDP port that was free a moment ago and that this process never handed out."""
+    return _unused_port(socket.SOCK_DGRAM)
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 0.05,
