@@ -3,7 +3,7 @@ import FuzzSupport
 import Transport
 
 /// gzip and deflate (zlib-wrapped or raw) inflation with the output cap that guards against bombs.
-/// Byte 0 picks the coding, byte 1 the cap (0 bytes to 16 MiB); the rest is the compressed body.
+/// Byte 0 picks the coding, byte 1 the cap (0 bytes to 1 MiB); the rest is the compressed body.
 /// Whatever inflates must fit the cap, inflate again to the same bytes under a cap of exactly its
 /// size, be refused as too large under one byte less, and survive our own compress → inflate.
 @_cdecl("LLVMFuzzerTestOneInput")

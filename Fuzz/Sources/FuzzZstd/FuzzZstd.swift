@@ -3,7 +3,7 @@ import FuzzSupport
 import Transport
 
 /// zstd inflation (every frame, window capped) with the output cap that guards against bombs.
-/// Byte 0 picks the cap (0 bytes to 16 MiB); the rest is the compressed body. The same checks as
+/// Byte 0 picks the cap (0 bytes to 1 MiB); the rest is the compressed body. The same checks as
 /// FuzzInflate: the cap holds exactly, and our own compress → inflate round-trips.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

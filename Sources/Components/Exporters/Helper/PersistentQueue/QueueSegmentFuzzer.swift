@@ -7,9 +7,11 @@ import Diagnostics
 
 /// The entry point of the persistent queue's libFuzzer harness in `Fuzz/` (SPI, not API).
 @_spi(Fuzzing) public enum QueueSegmentFuzzer {
-    /// One scratch directory per process, emptied after each input.
+    /// One scratch directory per process, emptied after each input; in memory (/dev/shm) where
+    /// there is one, as the files are written and removed for every input.
     private static let directory: String? = {
-        var template = Array("/tmp/swiftlet-fuzz-queue-XXXXXX".utf8CString)
+        let parent = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"
+        var template = Array("\(parent)/swiftlet-fuzz-queue-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { return nil }
         atexit { if let directory = QueueSegmentFuzzer.directory { _ = rmdir(directory) } }
         return String(cString: made)
