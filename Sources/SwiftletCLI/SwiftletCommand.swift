@@ -57,7 +57,8 @@ public enum SwiftletCommand {
 
     static func run(_ config: CollectorConfig, _ assembly: ConfigAssembly) -> Never {
         signal(SIGPIPE, SIG_IGN)
-        MallocTuning.apply()
+        Heap.tune()
+        Heap.returnFreePagesPeriodically()
         let sink = LogSink.standardError
         applyLogSettings(config, to: sink)
         let logger = Logger(component: "service", sink: sink)

@@ -56,7 +56,7 @@ public final class MemoryLimiter: Component, TraceConsumer {
 
     func check() {
         let rss = readRSS()
-        if rss >= limits.hardBytes { _ = mallocTrim(0) }
+        if rss >= limits.hardBytes { Heap.returnFreePages() }
         let over = rss >= limits.softBytes
         let was = refusing.exchange(over, ordering: .relaxed)
         if over && !was {
@@ -108,6 +108,3 @@ extension StringProtocol {
     }
 }
 
-/// glibc's `malloc_trim` (in <malloc.h>, which the Glibc module does not export).
-@_silgen_name("malloc_trim")
-private func mallocTrim(_ pad: Int) -> Int32
