@@ -19,7 +19,8 @@ protocol HTTP2SessionDelegate: AnyObject {
 
 /// One nghttp2 session over one `Connection`. nghttp2 never touches the socket: bytes go in with
 /// `nghttp2_session_mem_recv` and out with `nghttp2_session_mem_send`, both on the connection's
-/// queue. Stream bodies we send are held here and handed to nghttp2 by a data provider.
+/// queue. Stream bodies we send are held here; nghttp2 frames them and `sendDataFrame` writes
+/// them out without nghttp2 copying them first.
 final class HTTP2Session {
     struct Settings {
         var maxConcurrentStreams: Int = 250
@@ -34,7 +35,7 @@ final class HTTP2Session {
     private struct Outgoing {
         var prefix: [UInt8] = []
         var body: [UInt8]
-        /// Bytes of `prefix` and then `body` already handed to nghttp2.
+        /// Bytes of `prefix` and then `body` already written out in DATA frames.
         var sent = 0
         var trailers: [(String, String)]
         var count: Int { prefix.count + body.count }
@@ -45,6 +46,9 @@ final class HTTP2Session {
     private(set) var session: OpaquePointer?
     /// Guarded by the connection's queue.
     private var outgoing: [Int32: Outgoing] = [:]
+    /// Set when `sendDataFrame` wrote during the last `nghttp2_session_mem_send`, which may then
+    /// return 0 although it produced output.
+    private var wroteDataFrames = false
     /// Unsent output above which nghttp2 keeps its frames queued: frames go to the socket in
     /// writes of about this size, through a buffer the connection keeps (`Connection.flush`), so
     /// a large message costs no fresh memory per send. Each write may wait for a wake-up when the
@@ -98,10 +102,14 @@ final class HTTP2Session {
             var produced = false
             while connection.pendingOutput < Self.outputHighWater {
                 var data: UnsafePointer<UInt8>?
+                wroteDataFrames = false
                 let n = nghttp2_session_mem_send(session, &data)
                 if n < 0 { return connection.close() }
-                guard n > 0, let data else { break }
-                connection.write(UnsafeRawBufferPointer(start: data, count: n))
+                if n > 0, let data {
+                    connection.write(UnsafeRawBufferPointer(start: data, count: n))
+                } else if !wroteDataFrames {
+                    break
+                }
                 produced = true
             }
             connection.flush()
@@ -158,41 +166,65 @@ final class HTTP2Session {
 
     private func withDataProvider(_ body: (UnsafePointer<nghttp2_data_provider>) -> Int32) -> Int32 {
         var provider = nghttp2_data_provider()
-        provider.read_callback = { session, streamID, buffer, length, flags, _, userData in
-            HTTP2Session.from(userData).readBody(streamID: streamID, into: buffer, length: length, flags: flags)
+        provider.read_callback = { _, streamID, _, length, flags, _, userData in
+            HTTP2Session.from(userData).readBody(streamID: streamID, length: length, flags: flags)
         }
         return body(&provider)
     }
 
-    private func readBody(streamID: Int32, into buffer: UnsafeMutablePointer<UInt8>?, length: Int, flags: UnsafeMutablePointer<UInt32>?) -> Int {
-        guard var out = outgoing[streamID], let buffer else {
+    /// How much of the stream's body the next DATA frame carries. The bytes are not copied here:
+    /// `NGHTTP2_DATA_FLAG_NO_COPY` makes nghttp2 hand the frame to `sendDataFrame`, which writes
+    /// them straight from the body into the connection's output (one copy instead of two).
+    private func readBody(streamID: Int32, length: Int, flags: UnsafeMutablePointer<UInt32>?) -> Int {
+        guard let out = outgoing[streamID] else {
             flags?.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
             return 0
         }
         let n = min(length, out.count - out.sent)
-        var copied = 0
-        for (part, offset) in [(out.prefix, 0), (out.body, out.prefix.count)] where copied < n {
-            let start = out.sent + copied - offset
-            guard start < part.count else { continue }
-            let take = min(n - copied, part.count - start)
-            part.withUnsafeBytes { raw in
-                (UnsafeMutableRawPointer(buffer) + copied).copyMemory(from: raw.baseAddress! + start, byteCount: take)
-            }
-            copied += take
-        }
-        out.sent += n
-        if out.sent == out.count {
+        flags?.pointee |= NGHTTP2_DATA_FLAG_NO_COPY.rawValue
+        if out.sent + n == out.count {
             flags?.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
             if !out.trailers.isEmpty {
                 // Trailers end the stream instead of the last DATA frame (nghttp2's documented way).
                 flags?.pointee |= NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
                 _ = Self.withNameValues(out.trailers) { nva, count in nghttp2_submit_trailer(session, streamID, nva, count) }
             }
-            outgoing[streamID] = nil
-        } else {
-            outgoing[streamID] = out
         }
         return n
+    }
+
+    /// Writes one DATA frame whose size `readBody` chose: the 9-byte header nghttp2 made, the pad
+    /// length if padded, `length` body bytes, then the padding (`nghttp2_send_data_callback`).
+    /// Above the output high-water mark it writes nothing and nghttp2 asks again on the next send.
+    private func sendDataFrame(_ frame: UnsafeMutablePointer<nghttp2_frame>, header: UnsafePointer<UInt8>, length: Int) -> Int32 {
+        guard connection.pendingOutput < Self.outputHighWater else { return NGHTTP2_ERR_WOULDBLOCK.rawValue }
+        let streamID = frame.pointee.hd.stream_id
+        guard let out = outgoing[streamID], out.sent + length <= out.count else {
+            return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue
+        }
+        connection.write(UnsafeRawBufferPointer(start: header, count: 9))
+        let padding = Int(frame.pointee.data.padlen)
+        if padding > 0 { connection.write(CollectionOfOne(UInt8(padding - 1))) }
+        var position = out.sent
+        var remaining = length
+        if position < out.prefix.count {
+            let take = min(remaining, out.prefix.count - position)
+            out.prefix.withUnsafeBytes { connection.write(UnsafeRawBufferPointer(rebasing: $0[position..<(position + take)])) }
+            position += take
+            remaining -= take
+        }
+        if remaining > 0 {
+            let start = position - out.prefix.count
+            out.body.withUnsafeBytes { connection.write(UnsafeRawBufferPointer(rebasing: $0[start..<(start + remaining)])) }
+        }
+        if padding > 1 { connection.write(repeatElement(UInt8(0), count: padding - 1)) }
+        if out.sent + length == out.count {
+            outgoing[streamID] = nil
+        } else {
+            outgoing[streamID]?.sent += length
+        }
+        wroteDataFrames = true
+        return 0
     }
 
     /// Lays the pairs out as `nghttp2_nv`s over one buffer; nghttp2 copies them during the call.
@@ -254,6 +286,10 @@ final class HTTP2Session {
             guard let data else { return 0 }
             HTTP2Session.from(userData).delegate?.data(streamID: streamID, UnsafeRawBufferPointer(start: data, count: length))
             return 0
+        }
+        nghttp2_session_callbacks_set_send_data_callback(callbacks) { _, frame, header, length, _, userData in
+            guard let frame, let header else { return NGHTTP2_ERR_CALLBACK_FAILURE.rawValue }
+            return HTTP2Session.from(userData).sendDataFrame(frame, header: header, length: length)
         }
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) { _, streamID, errorCode, userData in
             let session = HTTP2Session.from(userData)
