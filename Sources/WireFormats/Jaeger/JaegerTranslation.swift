@@ -150,8 +150,9 @@ enum JaegerTranslation {
         let parent = parentSpanID(s)
         span.parentSpanID = SpanID(UInt64(bitPattern: parent))
         span.attributes = s.tags ?? []
-        if let kind = span.attributes.swapRemove("span.kind") { span.kind = spanKind(kind.stringValue) }
-        applyStatus(&span)
+        var tags = JaegerSpecialTags(span.attributes)
+        if let kind = tags.remove(.spanKind, from: &span.attributes) { span.kind = spanKind(kind.stringValue) }
+        applyStatus(&span, &tags)
         span.events = s.logs ?? []
         span.links = links(s.references ?? [], excluding: parent)
         return span
