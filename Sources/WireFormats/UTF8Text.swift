@@ -13,18 +13,26 @@ enum UTF8Text {
         isASCII(bytes) || String(validating: bytes, as: UTF8.self) != nil
     }
 
+    /// Eight bytes at a time; the last word overlaps the one before it rather than ending in a
+    /// byte loop, and shorter strings take two overlapping four-byte words.
     static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = bytes.baseAddress else { return true }
         let raw = UnsafeRawPointer(base)
-        var i = 0
-        while i &+ 8 <= bytes.count {
-            if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
-            i &+= 8
+        let count = bytes.count
+        if count >= 8 {
+            var i = 0
+            while i &+ 8 < count {
+                if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+                i &+= 8
+            }
+            return raw.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self) & 0x8080_8080_8080_8080 == 0
         }
-        while i < bytes.count {
-            if base[i] >= 0x80 { return false }
-            i &+= 1
+        if count >= 4 {
+            let words = raw.loadUnaligned(as: UInt32.self) | raw.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
+            return words & 0x8080_8080 == 0
         }
-        return true
+        var bits: UInt8 = 0
+        for i in 0..<count { bits |= base[i] }
+        return bits & 0x80 == 0
     }
 }

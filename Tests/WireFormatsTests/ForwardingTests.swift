@@ -115,6 +115,21 @@ private func twoResources() -> [UInt8] {
     #expect(copy.resourceSpans[0].scopeSpans == full.batch.resourceSpans[0].scopeSpans)
 }
 
+/// One resource, one scope, one span with valid ids and the one attribute `attribute` writes.
+private func oneSpanRequest(attribute: (inout ProtoBytes) -> Void) -> [UInt8] {
+    var request = ProtoBytes()
+    request.message(1) { rs in
+        rs.message(2) { ss in
+            ss.message(2) { span in
+                span.len(1, Array(repeating: 1, count: 16))
+                span.len(2, Array(repeating: 2, count: 8))
+                span.message(9, attribute)
+            }
+        }
+    }
+    return request.bytes
+}
+
 @Test func forwarding_decodesInFull_whatDoesNotValidate() throws {
     let decoded = try OTLPProtoDecoder.decodeExportRequest(twoResources())
     #expect(decoded.batch.resourceSpans[0].isDeferred)
@@ -131,18 +146,40 @@ private func twoResources() -> [UInt8] {
         value = ProtoBytes()
         value.len(6, list.bytes)
     }
-    var request = ProtoBytes()
-    request.message(1) { rs in
-        rs.message(2) { ss in
-            ss.message(2) { span in
-                span.len(1, Array(repeating: 1, count: 16))
-                span.len(2, Array(repeating: 2, count: 8))
-                span.message(9) { kv in
-                    kv.string(1, "deep")
-                    kv.len(2, value.bytes)
-                }
-            }
-        }
+    let request = oneSpanRequest { kv in
+        kv.string(1, "deep")
+        kv.len(2, value.bytes)
     }
-    #expect(throws: ProtoDecodeError.self) { _ = try OTLPProtoDecoder.decodeExportRequest(request.bytes) }
+    #expect(throws: ProtoDecodeError.self) { _ = try OTLPProtoDecoder.decodeExportRequest(request) }
+}
+
+/// The validator's shortcut for the usual `KeyValue{key, AnyValue{string_value}}` agrees with the
+/// general walk on that shape and leaves every other shape to it.
+@Test func forwarding_validatesEveryAttributeShapeTheDecoderAccepts_andNoInvalidString() throws {
+    typealias Shape = (inout ProtoBytes) -> Void
+    let request = oneSpanRequest
+    let accepted: [Shape] = [
+        { $0.string(1, "key"); $0.message(2) { $0.string(1, "value") } },  // the usual one
+        { $0.string(1, String(repeating: "k", count: 300)); $0.message(2) { $0.string(1, String(repeating: "v", count: 200)) } },
+        { $0.message(2) { $0.string(1, "value") }; $0.string(1, "key") },  // value first
+        { $0.string(1, "key"); $0.message(2) { $0.varint(3, 7) } },  // an int
+        { $0.string(1, "a"); $0.message(2) { $0.string(1, "v") }; $0.string(1, "b") },  // the key twice
+        { $0.string(1, "key"); $0.message(2) { $0.string(1, "v"); $0.varint(2, 1) } },  // the value twice
+        { $0.string(1, "key") },
+        { $0.string(1, "key"); $0.message(2) { _ in } },
+        { _ in },
+    ]
+    for (i, shape) in accepted.enumerated() {
+        let decoded = try OTLPProtoDecoder.decodeExportRequest(request(shape))
+        #expect(decoded.batch.resourceSpans[0].isDeferred, "shape \(i)")
+        #expect(decoded.batch.spanCount == 1, "shape \(i)")
+    }
+    let invalid: [Shape] = [
+        { $0.len(1, [0x6B, 0xFF]); $0.message(2) { $0.string(1, "value") } },
+        { $0.string(1, "key"); $0.message(2) { $0.len(1, Array("valu".utf8) + [0xC3]) } },
+        { $0.string(1, "key"); $0.message(2) { $0.len(1, [0x76, 0x61, 0x6C, 0x75, 0x65, 0x73, 0x21, 0x21, 0xED, 0xA0, 0x80]) } },
+    ]
+    for (i, shape) in invalid.enumerated() {
+        #expect(throws: ProtoDecodeError.self, "shape \(i)") { _ = try OTLPProtoDecoder.decodeExportRequest(request(shape)) }
+    }
 }

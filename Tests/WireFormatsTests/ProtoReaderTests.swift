@@ -59,3 +59,18 @@ private func readVarint(_ bytes: [UInt8]) throws(ProtoDecodeError) -> UInt64 {
     #expect(string(Array("abcdefgh".utf8) + [0xFF]) == nil)  // invalid byte after an ASCII word
     #expect(string([0xED, 0xA0, 0x80]) == nil)            // a UTF-16 surrogate encoded in UTF-8
 }
+
+/// The word-at-a-time check sees a high bit wherever it is: every length up to three words, every
+/// position, including the bytes the overlapping last word reads twice.
+@Test func utf8Text_isASCII_findsAHighBitAtEveryPositionOfEveryLength() {
+    for count in 0...24 {
+        let ascii = [UInt8]((0..<count).map { UInt8(0x21 + $0 % 90) })
+        #expect(ascii.withUnsafeBufferPointer(UTF8Text.isASCII), "all ASCII, \(count) bytes")
+        for position in 0..<count {
+            var bytes = ascii
+            bytes[position] = 0x80
+            #expect(!bytes.withUnsafeBufferPointer(UTF8Text.isASCII), "0x80 at \(position) of \(count)")
+            #expect(!bytes.withUnsafeBufferPointer(UTF8Text.isValid), "a lone continuation byte at \(position) of \(count)")
+        }
+    }
+}
