@@ -5,10 +5,21 @@ import os, re, signal, socket, subprocess, threading, time, urllib.request
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
+_handed_out = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port that was free a moment ago and that this process never handed out: binding
+    port 0 twice can give the same number back once the first socket is closed, and the harness
+    chooses every subject's ports before it starts any."""
+    for _ in range(100):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
+    raise RuntimeError("no fresh loopback port after 100 tries")
 
 
 def wait_for_port(port, proc=None, timeout=15):
