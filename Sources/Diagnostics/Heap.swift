@@ -23,9 +23,13 @@ public enum Heap {
     /// arena from its top, so memory freed below a live block stays resident: at 145k spans/s,
     /// 120 MiB resident of which 22 MiB in use, and more after each backend outage that filled
     /// the sending queue. `malloc_trim(0)` walks the free chunks and madvises their pages away.
-    public static func returnFreePages() {
+    /// Returns whether any memory went back (malloc_trim's result).
+    @discardableResult
+    public static func returnFreePages() -> Bool {
         #if canImport(Glibc)
-        _ = mallocTrim(0)
+        return mallocTrim(0) == 1
+        #else
+        return false
         #endif
     }
 
