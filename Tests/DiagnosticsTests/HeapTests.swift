@@ -38,4 +38,34 @@ private func residentPages(_ start: UnsafeMutableRawPointer, _ count: Int) -> (r
     #expect(touched == total)
     #expect(Heap.returnFreePages(), "malloc_trim gave nothing back with 16 MiB freed below live blocks")
 }
+
+/// A block mapped on its own (above the 256 KiB mmap threshold) counts as in use while it is held;
+/// once touched, it is resident. The margins leave room for tests running beside this one.
+@Test func bytesInUseAndResidentBytes_countABlockWhileItIsHeld() {
+    Heap.tune()
+    let size = 256 << 20
+    let inUseBefore = Heap.bytesInUse()
+    let residentBefore = Heap.residentBytes()
+    let block = malloc(size)!
+    defer { free(block) }
+    memset(block, 0x5A, size)
+    #expect(Heap.bytesInUse() - inUseBefore >= size - (64 << 20))
+    #expect(Heap.residentBytes() - residentBefore >= size - (64 << 20))
+}
+
+@Test func trimPolicy_trimsAtFirstThenOnlyWhenFreedMemoryStaysResident() {
+    let mib = 1 << 20
+    var policy = Heap.TrimPolicy(threshold: 8 * mib)
+    #expect(policy.shouldTrim(resident: 40 * mib, inUse: 20 * mib))
+    policy.trimmed(resident: 30 * mib, inUse: 20 * mib)  // 10 MiB of code, stacks and the like
+    // A steady load: memory is used and freed, the excess moves by less than the threshold.
+    #expect(!policy.shouldTrim(resident: 36 * mib, inUse: 23 * mib))
+    // A burst held: resident grew, and so did what is in use.
+    #expect(!policy.shouldTrim(resident: 530 * mib, inUse: 515 * mib))
+    // The burst freed: its pages stay resident.
+    #expect(policy.shouldTrim(resident: 530 * mib, inUse: 25 * mib))
+    policy.trimmed(resident: 36 * mib, inUse: 25 * mib)
+    #expect(!policy.shouldTrim(resident: 40 * mib, inUse: 25 * mib))
+    #expect(policy.shouldTrim(resident: 45 * mib, inUse: 26 * mib))
+}
 #endif

@@ -129,7 +129,7 @@ public final class SelfMetrics: Sendable {
         }
         let uptime = Double(WallClock.monotonicNano() - startedMonotonic) / 1e9
         out += processMetric("otelcol_process_uptime", "Uptime of the process in seconds", uptime, type: "counter")
-        out += processMetric("otelcol_process_memory_rss", "Total physical memory (resident set size) in bytes", Double(MemoryLimiter.residentBytes()))
+        out += processMetric("otelcol_process_memory_rss", "Total physical memory (resident set size) in bytes", Double(Heap.residentBytes()))
         out += processMetric("otelcol_process_cpu_seconds", "Total CPU user and system time in seconds", SelfMetrics.cpuSeconds(), type: "counter")
         out += processMetric("swiftlet_log_records_dropped", "Log records dropped because stderr, a pipe or socket nobody read, would have blocked",
                              Double(LogSink.droppedRecords), type: "counter")

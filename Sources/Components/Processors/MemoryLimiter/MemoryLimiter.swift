@@ -74,12 +74,8 @@ public final class MemoryLimiter: Component, TraceConsumer {
         try next.consume(batch)
     }
 
-    /// Resident set size from /proc/self/statm (pages × page size).
     @Sendable static func residentBytes() -> UInt64 {
-        guard let text = readSmallFile("/proc/self/statm") else { return 0 }
-        let fields = text.split(separator: " ")
-        guard fields.count > 1, let pages = UInt64(fields[1]) else { return 0 }
-        return pages * UInt64(sysconf(Int32(_SC_PAGESIZE)))
+        UInt64(Heap.residentBytes())
     }
 
     /// The cgroup v2 (or v1) memory limit if there is one, else the machine's physical memory.
