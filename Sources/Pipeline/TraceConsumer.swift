@@ -4,6 +4,19 @@ import TraceModel
 /// `consume` returns once the batch is *accepted* (queued or handed on), not once exported.
 public protocol TraceConsumer: Sendable {
     func consume(_ batch: TraceBatch) throws(ConsumerError)
+    /// Whether what this consumer is handed goes, unchanged, to an exporter that writes the OTLP
+    /// protobuf encoding of each `ResourceSpans` (and reuses `ResourceSpans.encoded` when set).
+    /// A receiver that builds spans itself (Zipkin, Jaeger) then encodes them on its
+    /// connection's thread, beside the decoding and under the same back-pressure, instead of
+    /// leaving all the encoding to the one thread that drains the batch processor: on one core,
+    /// that thread fell behind and the receivers refused half the load after decoding it. The
+    /// Collector's consumer capabilities (`MutatesData`) say the same the other way round.
+    /// Defaults to false; a consumer that hands on what it gets answers for its next consumer.
+    var forwardsOTLPEncoding: Bool { get }
+}
+
+extension TraceConsumer {
+    public var forwardsOTLPEncoding: Bool { false }
 }
 
 /// The lifecycle every component shares.
@@ -42,6 +55,9 @@ public struct FanoutConsumer: TraceConsumer {
     public init(_ consumers: [any TraceConsumer]) {
         self.consumers = consumers
     }
+
+    /// One encoding serves every branch that can use it; the others ignore it.
+    public var forwardsOTLPEncoding: Bool { consumers.contains { $0.forwardsOTLPEncoding } }
 
     /// Every consumer gets the batch even when an earlier one failed. The error reported is the
     /// first retryable one if any (the sender should retry), else the first permanent one.

@@ -6,7 +6,12 @@ import TraceModel
 public final class SinkConsumer: TraceConsumer, Sendable {
     private let state = Mutex<(batches: [TraceBatch], failure: ConsumerError?)>(([], nil))
 
-    public init() {}
+    /// What `forwardsOTLPEncoding` answers: as if an OTLP protobuf exporter came next.
+    public let forwardsOTLPEncoding: Bool
+
+    public init(forwardsOTLPEncoding: Bool = false) {
+        self.forwardsOTLPEncoding = forwardsOTLPEncoding
+    }
 
     public func consume(_ batch: TraceBatch) throws(ConsumerError) {
         let failure: ConsumerError? = state.withLock { s in

@@ -172,3 +172,18 @@ private func startedReceiver(_ sink: SinkConsumer, metrics: SelfMetrics) throws 
     again.shutdown(deadlineSeconds: 0)
     receiver.shutdown()
 }
+
+/// With an OTLP protobuf exporter next, every ResourceSpans leaves the receiver encoded, and the
+/// exporter's request is byte for byte what it would have encoded from the model.
+@Test func jaegerHTTP_encodesTheSpansHere_onlyWhenAnOTLPProtobufExporterComesNext() throws {
+    for downstream in [false, true] {
+        let sink = SinkConsumer(forwardsOTLPEncoding: downstream)
+        #expect(handler(sink).handle(post(try fixture("batch.thrift-binary"))).status == 202)
+        let received = try #require(sink.batches.first)
+        #expect(received.spanCount == 4)
+        #expect(received.resourceSpans.allSatisfy { ($0.encoded != nil) == downstream })
+        var modelOnly = received
+        for i in modelOnly.resourceSpans.indices { modelOnly.resourceSpans[i].encoded = nil }
+        #expect(OTLPProtoEncoder.encodeExportRequest(received) == OTLPProtoEncoder.encodeExportRequest(modelOnly))
+    }
+}

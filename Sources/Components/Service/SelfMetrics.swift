@@ -184,6 +184,8 @@ struct CountingConsumer: TraceConsumer {
             throw error
         }
     }
+
+    var forwardsOTLPEncoding: Bool { next.forwardsOTLPEncoding }
 }
 
 /// Counts every span handed on, for a processor's incoming and outgoing items.
@@ -195,4 +197,6 @@ struct ItemCounter: TraceConsumer {
         items.add(batch.spanCount)
         try next.consume(batch)
     }
+
+    var forwardsOTLPEncoding: Bool { next.forwardsOTLPEncoding }
 }

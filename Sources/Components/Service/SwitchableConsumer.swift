@@ -32,6 +32,8 @@ final class SwitchableConsumer: TraceConsumer {
         try current.consumer.consume(batch)
     }
 
+    var forwardsOTLPEncoding: Bool { target.withLock { $0.consumer.forwardsOTLPEncoding } }
+
     func switchTo(_ consumer: any TraceConsumer, gate: InFlightGate) {
         target.withLock { $0 = Target(consumer: consumer, gate: gate) }
     }

@@ -23,6 +23,18 @@ public enum OTLPProtoEncoder {
         }
     }
 
+    /// Gives every `ResourceSpans` of `batch` that has none its OTLP protobuf encoding
+    /// (`ResourceSpans.encoded`), which `encodeExportRequest` then copies.
+    public static func attachEncodings(_ batch: inout TraceBatch) {
+        for i in batch.resourceSpans.indices where batch.resourceSpans[i].encoded == nil {
+            let resourceSpans = batch.resourceSpans[i]
+            let bytes = ProtoWriter.withBuffer(size: OTLPProtoSizes.resourceSpans(resourceSpans)) { writer in
+                OTLPProtoWrites.resourceSpans(resourceSpans, &writer)
+            }
+            batch.resourceSpans[i].encoded = EncodedBytes(EncodedBytes.Storage(bytes), 0..<bytes.count)
+        }
+    }
+
     /// One length-delimited field holding an already encoded message: nests it in an outer
     /// message (Tempo's `TraceByIDResponse.trace` around a `Trace`).
     public static func encodeMessageField(_ field: UInt32, _ message: [UInt8]) -> [UInt8] {

@@ -9,15 +9,18 @@ import WireFormats
 /// queues it; the sending queue's consumers send it with retry over the protocol's sender.
 final class OTLPExporter: Component, TraceConsumer, SelfCountingExporter {
     private let encode: @Sendable (TraceBatch) -> [UInt8]
+    let forwardsOTLPEncoding: Bool
     private let sender: QueuedRetrySender
     private let metrics: ExporterMetrics
     private let shutdownDeadline: Double
     private let context: ComponentContext
     private let queueSettings: QueueSettings
 
+    /// `writesProtobuf`: `encode` writes OTLP protobuf (and so reuses `ResourceSpans.encoded`).
     init(_ context: ComponentContext, settings: OTLPExporterSettings, sender: any ExportSender,
-         encode: @escaping @Sendable (TraceBatch) -> [UInt8]) {
+         writesProtobuf: Bool, encode: @escaping @Sendable (TraceBatch) -> [UInt8]) {
         self.encode = encode
+        forwardsOTLPEncoding = writesProtobuf
         self.context = context
         queueSettings = settings.queue
         metrics = ExporterMetrics(context)
@@ -113,7 +116,8 @@ public enum OTLPGRPCExporter {
         }
         guard let url = config.url else { throw ExporterURLError(text: config.endpoint, reason: "no endpoint") }
         let sender = OTLPGRPCSender(endpoint: url.endpoint, settings: config.settings, logger: context.logger)
-        return OTLPExporter(context, settings: config.settings, sender: sender, encode: OTLPProtoEncoder.encodeExportRequest)
+        return OTLPExporter(context, settings: config.settings, sender: sender, writesProtobuf: true,
+                            encode: OTLPProtoEncoder.encodeExportRequest)
     }
 }
 

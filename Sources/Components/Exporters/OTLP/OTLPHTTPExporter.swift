@@ -63,7 +63,7 @@ public enum OTLPHTTPExporter {
         guard let url = config.url else { throw ExporterURLError(text: "", reason: "no endpoint") }
         let sender = OTLPHTTPSender(url: url, encoding: config.encoding, settings: config.settings, logger: context.logger)
         let encode: @Sendable (TraceBatch) -> [UInt8] = config.encoding == .json ? OTLPJSONEncoder.encodeExportRequest : OTLPProtoEncoder.encodeExportRequest
-        return OTLPExporter(context, settings: config.settings, sender: sender, encode: encode)
+        return OTLPExporter(context, settings: config.settings, sender: sender, writesProtobuf: config.encoding == .proto, encode: encode)
     }
 }
 

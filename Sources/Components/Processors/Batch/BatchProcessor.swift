@@ -65,6 +65,10 @@ public final class BatchProcessor: Component, TraceConsumer {
 
     public func start() {}
 
+    /// Batching merges `ResourceSpans` and cuts them only above `send_batch_max_size`, which
+    /// drops the encoding of the one it cuts.
+    public var forwardsOTLPEncoding: Bool { next.forwardsOTLPEncoding }
+
     public func consume(_ batch: TraceBatch) throws(ConsumerError) {
         let spans = batch.spanCount
         guard spans > 0 else { return }

@@ -74,6 +74,8 @@ public final class MemoryLimiter: Component, TraceConsumer {
         try next.consume(batch)
     }
 
+    public var forwardsOTLPEncoding: Bool { next.forwardsOTLPEncoding }
+
     @Sendable static func residentBytes() -> UInt64 {
         UInt64(Heap.residentBytes())
     }

@@ -29,7 +29,7 @@ struct JaegerGRPCService {
         }
         if !batch.isEmpty {
             do throws(ConsumerError) {
-                try next.consume(batch)
+                try next.consumeEncoded(batch)
             } catch {
                 return .failure(error.grpcStatus)
             }

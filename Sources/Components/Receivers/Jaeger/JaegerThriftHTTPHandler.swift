@@ -42,7 +42,7 @@ struct JaegerThriftHTTPHandler: HTTPHandler {
         }
         if !batch.isEmpty {
             do throws(ConsumerError) {
-                try next.consume(batch)
+                try next.consumeEncoded(batch)
             } catch {
                 return error.plainTextResponse
             }

@@ -37,7 +37,7 @@ struct OTLPGRPCService {
         }
         if !result.batch.isEmpty {
             do throws(ConsumerError) {
-                try next.consume(result.batch)
+                try next.consumeEncoded(result.batch)
             } catch {
                 return .failure(error.grpcStatus)
             }

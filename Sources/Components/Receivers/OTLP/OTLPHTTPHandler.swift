@@ -57,7 +57,7 @@ struct OTLPHTTPHandler: HTTPHandler {
         }
         if !result.batch.isEmpty {
             do throws(ConsumerError) {
-                try next.consume(result.batch)
+                try next.consumeEncoded(result.batch)
             } catch {
                 return consumerFailure(error, encoding)
             }
