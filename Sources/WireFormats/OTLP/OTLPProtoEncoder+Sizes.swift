@@ -4,7 +4,7 @@ import TraceModel
 enum OTLPProtoSizes {
     static func resourceSpans(_ value: ResourceSpans) -> Int {
         var size = ProtoSize.lengthDelimited(1, resource(value.resource))
-        for scopeSpans in value.scopeSpans { size += ProtoSize.lengthDelimited(2, Self.scopeSpans(scopeSpans)) }
+        value.scopeSpans.forEachInPlace { size += ProtoSize.lengthDelimited(2, Self.scopeSpans($0)) }
         return size + string(3, value.schemaURL)
     }
 
@@ -14,7 +14,7 @@ enum OTLPProtoSizes {
 
     static func scopeSpans(_ value: ScopeSpans) -> Int {
         var size = ProtoSize.lengthDelimited(1, scope(value.scope))
-        for span in value.spans { size += ProtoSize.lengthDelimited(2, Self.span(span)) }
+        value.spans.forEachInPlace { size += ProtoSize.lengthDelimited(2, Self.span($0)) }
         return size + string(3, value.schemaURL)
     }
 
@@ -32,9 +32,9 @@ enum OTLPProtoSizes {
         size += value.kind.rawValue == 0 ? 0 : ProtoSize.varintField(6, UInt64(bitPattern: Int64(value.kind.rawValue)))
         size += fixed64(7, value.startTimeUnixNano) + fixed64(8, value.endTimeUnixNano)
         size += attributes(9, value.attributes) + uint32(10, value.droppedAttributesCount)
-        for event in value.events { size += ProtoSize.lengthDelimited(11, Self.event(event)) }
+        value.events.forEachInPlace { size += ProtoSize.lengthDelimited(11, Self.event($0)) }
         size += uint32(12, value.droppedEventsCount)
-        for link in value.links { size += ProtoSize.lengthDelimited(13, Self.link(link)) }
+        value.links.forEachInPlace { size += ProtoSize.lengthDelimited(13, Self.link($0)) }
         size += uint32(14, value.droppedLinksCount)
         if value.status != Status() { size += ProtoSize.lengthDelimited(15, status(value.status)) }
         return size + (value.flags == 0 ? 0 : ProtoSize.fixed32Field(16))
@@ -59,7 +59,7 @@ enum OTLPProtoSizes {
 
     static func attributes(_ field: UInt32, _ values: [KeyValue]) -> Int {
         var size = 0
-        for value in values { size += ProtoSize.lengthDelimited(field, keyValue(value)) }
+        values.forEachInPlace { size += ProtoSize.lengthDelimited(field, keyValue($0)) }
         return size
     }
 
@@ -77,7 +77,7 @@ enum OTLPProtoSizes {
         case .double: return ProtoSize.fixed64Field(4)
         case .array(let values):
             var inner = 0
-            for element in values { inner += ProtoSize.lengthDelimited(1, anyValue(element)) }
+            values.forEachInPlace { inner += ProtoSize.lengthDelimited(1, anyValue($0)) }
             return ProtoSize.lengthDelimited(5, inner)
         case .kvlist(let values): return ProtoSize.lengthDelimited(6, attributes(1, values))
         case .bytes(let b): return ProtoSize.lengthDelimited(7, b.count)

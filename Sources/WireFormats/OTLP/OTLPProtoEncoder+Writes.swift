@@ -5,7 +5,7 @@ import TraceModel
 enum OTLPProtoWrites {
     static func resourceSpans(_ value: ResourceSpans, _ w: inout ProtoWriter) {
         string(3, value.schemaURL, &w)
-        for scopeSpans in value.scopeSpans.reversed() { w.writeMessageField(2) { Self.scopeSpans(scopeSpans, &$0) } }
+        value.scopeSpans.forEachInPlaceReversed { scopeSpans in w.writeMessageField(2) { Self.scopeSpans(scopeSpans, &$0) } }
         w.writeMessageField(1) { resource(value.resource, &$0) }
     }
 
@@ -16,7 +16,7 @@ enum OTLPProtoWrites {
 
     static func scopeSpans(_ value: ScopeSpans, _ w: inout ProtoWriter) {
         string(3, value.schemaURL, &w)
-        for span in value.spans.reversed() { w.writeMessageField(2) { Self.span(span, &$0) } }
+        value.spans.forEachInPlaceReversed { span in w.writeMessageField(2) { Self.span(span, &$0) } }
         w.writeMessageField(1) { scope(value.scope, &$0) }
     }
 
@@ -31,9 +31,9 @@ enum OTLPProtoWrites {
         if value.flags != 0 { w.writeFixed32Field(16, value.flags) }
         if value.status != Status() { w.writeMessageField(15) { status(value.status, &$0) } }
         uint32(14, value.droppedLinksCount, &w)
-        for link in value.links.reversed() { w.writeMessageField(13) { Self.link(link, &$0) } }
+        value.links.forEachInPlaceReversed { link in w.writeMessageField(13) { Self.link(link, &$0) } }
         uint32(12, value.droppedEventsCount, &w)
-        for event in value.events.reversed() { w.writeMessageField(11) { Self.event(event, &$0) } }
+        value.events.forEachInPlaceReversed { event in w.writeMessageField(11) { Self.event(event, &$0) } }
         uint32(10, value.droppedAttributesCount, &w)
         attributes(9, value.attributes, &w)
         fixed64(8, value.endTimeUnixNano, &w)
@@ -68,7 +68,7 @@ enum OTLPProtoWrites {
     }
 
     static func attributes(_ field: UInt32, _ values: [KeyValue], _ w: inout ProtoWriter) {
-        for attribute in values.reversed() {
+        values.forEachInPlaceReversed { attribute in
             w.writeMessageField(field) { writer in
                 writer.writeMessageField(2) { anyValue(attribute.value, &$0) }
                 string(1, attribute.key, &writer)
@@ -85,7 +85,7 @@ enum OTLPProtoWrites {
         case .double(let d): w.writeFixed64Field(4, d.bitPattern)
         case .array(let values):
             w.writeMessageField(5) { writer in
-                for element in values.reversed() { writer.writeMessageField(1) { anyValue(element, &$0) } }
+                values.forEachInPlaceReversed { element in writer.writeMessageField(1) { anyValue(element, &$0) } }
             }
         case .kvlist(let values): w.writeMessageField(6) { attributes(1, values, &$0) }
         case .bytes(let b): w.writeBytesField(7, b)
