@@ -5,9 +5,9 @@ import Musl
 #endif
 
 /// Strings made from wire bytes, remembered for the rest of one request. Tag keys repeat from
-/// span to span (every Envoy span carries the same score of keys, a Jaeger client's spans the
-/// same few), and a key seen before costs a lookup instead of a UTF-8 check, a copy and, past 15
-/// bytes, an allocation; the spans then share one copy of each key.
+/// span to span (every Envoy span carries the same score of keys), and a key seen before costs a
+/// lookup instead of a UTF-8 check, a copy and, past 15 bytes, an allocation; the spans then
+/// share one copy of each key.
 ///
 /// A direct-mapped table: a key whose slot holds another one replaces it. A slot keeps the first
 /// 16 bytes of its key as two words, so that keys up to 16 bytes (most) are compared as two

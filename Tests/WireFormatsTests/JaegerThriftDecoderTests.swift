@@ -57,7 +57,21 @@ private func batchBytes(_ kind: ThriftProtocolKind = .binary, service: String = 
     return w.bytes
 }
 
-private func decode(_ bytes: [UInt8]) throws(ThriftDecodeError) -> TraceBatch { try JaegerThriftDecoder.decodeBatch(bytes) }
+/// Decodes a bare batch, and checks what every decode here must hold: the OTLP bytes the
+/// translation wrote are the encoder's own for the model they decode to.
+private func decode(_ bytes: [UInt8], _ kind: ThriftProtocolKind = .binary) throws(ThriftDecodeError) -> TraceBatch {
+    let batch = try JaegerThriftDecoder.decodeBatch(bytes, protocol: kind)
+    expectCanonicalEncoding(batch)
+    return batch
+}
+
+/// The batch's carried encoding equals the encoding of its model (decoded from that encoding).
+private func expectCanonicalEncoding(_ batch: TraceBatch, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(batch.resourceSpans.allSatisfy { $0.encoded != nil && $0.isDeferred }, sourceLocation: sourceLocation)
+    var modelOnly = batch
+    for i in modelOnly.resourceSpans.indices { modelOnly.resourceSpans[i].encoded = nil }
+    #expect(OTLPProtoEncoder.encodeExportRequest(batch) == OTLPProtoEncoder.encodeExportRequest(modelOnly), sourceLocation: sourceLocation)
+}
 
 private func onlySpan(_ batch: TraceBatch) throws -> Span {
     let spans = batch.resourceSpans.flatMap { $0.scopeSpans.flatMap(\.spans) }
@@ -131,7 +145,7 @@ func jaegerDecoder_skipsUnknownFields_ofEveryShape(kind: ThriftProtocolKind) thr
             w.boolField(42, false)
         }
     }])
-    let span = try onlySpan(try JaegerThriftDecoder.decodeBatch(bytes, protocol: kind))
+    let span = try onlySpan(try decode(bytes, kind))
     #expect(span.name == "op" && span.spanID == SpanID(2))
 }
 
@@ -288,7 +302,7 @@ func jaegerDecoder_emitBatch_acceptsCallAndOneway(kind: ThriftProtocolKind, stri
             for _ in 0..<(1 + Int(next() % 4)) {
                 mutated[Int(next() % UInt64(mutated.count))] = UInt8(truncatingIfNeeded: next())
             }
-            _ = try? JaegerThriftDecoder.decodeBatch(mutated, protocol: kind)
+            if let batch = try? JaegerThriftDecoder.decodeBatch(mutated, protocol: kind) { expectCanonicalEncoding(batch) }
         }
     }
 }
@@ -299,4 +313,74 @@ func jaegerDecoder_emitBatch_acceptsCallAndOneway(kind: ThriftProtocolKind, stri
     let span = try onlySpan(try decode(batchBytes(spans: [{ w in writeSpan(&w, tags: tags) }])))
     #expect(span.attributes.map(\.key) == (0..<35).map { "k\($0)" })
     #expect(span.attributes[0].value == .int(35) && span.attributes[4].value == .int(39) && span.attributes[5].value == .int(5))
+}
+
+@Test func jaegerDecoder_aRepeatedListField_replacesTheEarlierOne() throws {
+    let span = try onlySpan(try decode(batchBytes(spans: [{ w in
+        writeSpan(&w, tags: [("first", .long(1)), ("span.kind", .string("server"))]) { w in
+            writeTags(&w, SpanField.tags, [("second", .string("s"))])
+            w.structListField(SpanField.logs, count: 1) { w, _ in w.i64Field(1, 1); writeTags(&w, 2, [("event", .string("gone"))]) }
+            w.structListField(SpanField.logs, count: 1) { w, _ in w.i64Field(1, 2); writeTags(&w, 2, [("event", .string("kept"))]) }
+        }
+    }])))
+    #expect(span.attributes == [KeyValue("second", .string("s"))] && span.kind == .unspecified)
+    #expect(span.events == [SpanEvent(timeUnixNano: 2_000, name: "kept")])
+}
+
+/// OTLP refuses all-zero ids from an OTLP sender; a translated span keeps them, as upstream's
+/// translator does, also when its model is decoded from the translated bytes.
+@Test func jaegerDecoder_keepsASpanWithAllZeroIds() throws {
+    let batch = try decode(batchBytes(spans: [{ w in
+        for id: Int16 in [1, 2, 3, 4] { w.i64Field(id, 0) }
+        w.stringField(5, "op"); w.i32Field(7, 0); w.i64Field(8, 0); w.i64Field(9, 0)
+    }]))
+    let span = try onlySpan(batch)
+    #expect(batch.spanCount == 1 && span.name == "op" && span.traceID.isZero && span.spanID.isZero)
+}
+
+@Test func jaegerDecoder_writesEveryTagTypeAndEdgeValue_asTheEncoderWould() throws {
+    let tags: [(String, TagValue)] = [
+        ("", .string("")), ("s", .string("héllo")), ("nan", .double(.nan)), ("zero", .double(0)), ("no", .bool(false)),
+        ("min", .long(.min)), ("bin", .binary([])), ("bytes", .binary([0, 255])), ("error", .bool(true)),
+        ("otel.status_description", .string("bad")), (String(repeating: "k", count: 200), .string(String(repeating: "v", count: 300))),
+    ]
+    let span = try onlySpan(try decode(batchBytes(spans: [{ w in
+        writeSpan(&w, tags: tags) { w in
+            w.structListField(SpanField.logs, count: 1) { w, _ in w.i64Field(1, 0); writeTags(&w, 2, [("event", .long(3))]) }
+        }
+    }])))
+    #expect(span.status == Status(code: .error, message: "bad"))
+    #expect(span.attributes.count == tags.count - 2)
+    #expect(span.events == [SpanEvent()])
+}
+
+/// Tags off the binary protocol's fast path (`canonicalBinaryTag`): fields in another order, a
+/// value field besides the one `vType` names, an unknown field. They read as the canonical tag does.
+@Test func jaegerDecoder_readsATagFieldByField_whenItIsNotLaidOutAsWritersDo() throws {
+    func batch(_ tag: @escaping (inout ThriftTestWriter) -> Void) -> [UInt8] {
+        batchBytes(spans: [{ w in writeSpan(&w) { w in w.structListField(SpanField.tags, count: 1) { w, _ in tag(&w) } } }])
+    }
+    let canonical = try onlySpan(try decode(batch { w in w.stringField(1, "k"); w.i32Field(2, 3); w.i64Field(6, 7) }))
+    let reordered = try onlySpan(try decode(batch { w in
+        w.i32Field(2, 3); w.stringField(3, "not the value"); w.i64Field(6, 7); w.boolField(9, true); w.stringField(1, "k")
+    }))
+    #expect(canonical.attributes == [KeyValue("k", .int(7))])
+    #expect(reordered.attributes == canonical.attributes)
+}
+
+@Test func jaegerDecoder_refusesInvalidUTF8_inKeysStringValuesAndNames_notInBinaryValues() throws {
+    let bad: [UInt8] = [0x61, 0xFF]
+    func tagBatch(key: [UInt8], vType: Int32, value: [UInt8]) -> [UInt8] {
+        batchBytes(spans: [{ w in writeSpan(&w) { w in
+            w.structListField(SpanField.tags, count: 1) { w, _ in w.binaryField(1, key); w.i32Field(2, vType); w.binaryField(vType == 0 ? 3 : 7, value) }
+        } }])
+    }
+    let inKey = decodeFailure(tagBatch(key: bad, vType: 0, value: Array("v".utf8)))
+    #expect(inKey?.reason == .invalidUTF8 && inKey?.path == "batch.spans[0].tags[0].key")
+    let inValue = decodeFailure(tagBatch(key: Array("k".utf8), vType: 0, value: bad))
+    #expect(inValue?.reason == .invalidUTF8 && inValue?.path == "batch.spans[0].tags[0].k")
+    let binary = try onlySpan(try decode(tagBatch(key: Array("k".utf8), vType: 4, value: bad)))
+    #expect(binary.attributes == [KeyValue("k", .bytes(bad))])
+    let inName = decodeFailure(batchBytes(spans: [{ w in writeSpan(&w, skipping: [5]) { w in w.binaryField(SpanField.operationName, bad) } }]))
+    #expect(inName?.reason == .invalidUTF8 && inName?.path == "batch.spans[0].operationName")
 }

@@ -5,8 +5,6 @@ import TraceModel
 /// fields are skipped by type.
 struct JaegerBatchDecoder<Reader: ThriftReader> {
     var reader: Reader
-    /// Tag keys and operation names: they repeat from span to span.
-    private var repeated = StringInterner()
 
     init(reader: Reader) {
         self.reader = reader
@@ -40,8 +38,8 @@ struct JaegerBatchDecoder<Reader: ThriftReader> {
         let start = reader.offset
         let mark = try reader.beginStruct()
         var resource: Resource?
-        var spans: [Span]?
-        var spanCount = 0
+        var spans: JaegerTranslatedSpans?
+        var spanListCount = 0
         while let field = try reader.readFieldHeader() {
             switch field.id {
             case 1:
@@ -49,7 +47,12 @@ struct JaegerBatchDecoder<Reader: ThriftReader> {
                 resource = try inThriftField("process") { () throws(ThriftDecodeError) in try decodeProcess() }
             case 2:
                 try reader.expect(field, .list)
-                (spans, spanCount) = try decodeSpans()
+                spanListCount = try reader.readListHeader(of: .struct)
+                var translated = JaegerTranslatedSpans(spanCount: spanListCount, bodySize: reader.remaining)
+                for i in 0..<spanListCount {
+                    try inThriftField("spans[\(i)]") { () throws(ThriftDecodeError) in try decodeSpan(into: &translated) }
+                }
+                spans = translated
             default:
                 try reader.skip(field.type)
             }
@@ -57,20 +60,7 @@ struct JaegerBatchDecoder<Reader: ThriftReader> {
         reader.endStruct(mark)
         guard let resource else { throw ThriftDecodeError(.missingRequiredField("process"), at: start) }
         guard let spans else { throw ThriftDecodeError(.missingRequiredField("spans"), at: start) }
-        return JaegerTranslation.batch(resource: resource, spans: spanCount == 0 ? nil : spans)
-    }
-
-    /// The spans, without blank ones (which upstream skips), and how many the list held.
-    private mutating func decodeSpans() throws(ThriftDecodeError) -> ([Span], Int) {
-        let count = try reader.readListHeader(of: .struct)
-        var spans: [Span] = []
-        spans.reserveCapacity(count)
-        for i in 0..<count {
-            if let span = try inThriftField("spans[\(i)]", { () throws(ThriftDecodeError) in try decodeSpan() }) {
-                spans.append(span)
-            }
-        }
-        return (spans, count)
+        return spans.batch(resource: resource, hadSpanList: spanListCount != 0)
     }
 
     private mutating func decodeProcess() throws(ThriftDecodeError) -> Resource {
@@ -85,7 +75,9 @@ struct JaegerBatchDecoder<Reader: ThriftReader> {
                 serviceName = try inThriftField("serviceName") { () throws(ThriftDecodeError) in try reader.readString() }
             case 2:
                 try reader.expect(field, .list)
-                tags = try decodeTags("tags")
+                var list = JaegerAttributes<JaegerThriftTag>(capacity: 0)
+                try decodeTags("tags", into: &list)
+                tags = list.list.map(\.attribute)
             default:
                 try reader.skip(field.type)
             }
@@ -95,47 +87,60 @@ struct JaegerBatchDecoder<Reader: ThriftReader> {
         return JaegerTranslation.resource(serviceName: serviceName, tags: tags)
     }
 
-    private mutating func decodeSpan() throws(ThriftDecodeError) -> Span? {
+    private mutating func decodeSpan(into spans: inout JaegerTranslatedSpans) throws(ThriftDecodeError) {
         let start = reader.offset
         let mark = try reader.beginStruct()
-        var fields = JaegerSpanFields()
-        var seen = RequiredFields()
+        var read = SpanRead()
+        spans.beginSpan()
         while let field = try reader.readFieldHeader() {
-            try decodeSpanField(field, into: &fields, seen: &seen)
+            try decodeSpanField(field, into: &read, spans: &spans)
         }
         reader.endStruct(mark)
-        try seen.check(RequiredFields.span, at: start)
-        return JaegerTranslation.span(fields)
+        try read.seen.check(RequiredFields.span, at: start)
+        spans.endSpan(read.fields, name: read.name, hasReferences: read.hasReferences, hasTags: read.hasTags, hasLogs: read.hasLogs)
     }
 
-    private mutating func decodeSpanField(_ field: ThriftFieldHeader, into s: inout JaegerSpanFields, seen: inout RequiredFields) throws(ThriftDecodeError) {
+    /// A span's scalar fields and which of its lists it had; the lists go to `JaegerTranslatedSpans`.
+    private struct SpanRead {
+        var fields = JaegerSpanFields()
+        var name = UnsafeRawBufferPointer(start: nil, count: 0)
+        var seen = RequiredFields()
+        var hasReferences = false
+        var hasTags = false
+        var hasLogs = false
+    }
+
+    private mutating func decodeSpanField(_ field: ThriftFieldHeader, into s: inout SpanRead, spans: inout JaegerTranslatedSpans) throws(ThriftDecodeError) {
         switch field.id {
-        case 1: s.traceIDLow = try i64(field)
-        case 2: s.traceIDHigh = try i64(field)
-        case 3: s.spanID = try i64(field)
-        case 4: s.parentSpanID = try i64(field)
+        case 1: s.fields.traceIDLow = try i64(field)
+        case 2: s.fields.traceIDHigh = try i64(field)
+        case 3: s.fields.spanID = try i64(field)
+        case 4: s.fields.parentSpanID = try i64(field)
         case 5:
             try reader.expect(field, .binary)
-            s.operationName = try inThriftField("operationName") { () throws(ThriftDecodeError) in try repeatedString() }
+            s.name = try inThriftField("operationName") { () throws(ThriftDecodeError) in try readUTF8() }
         case 6:
             try reader.expect(field, .list)
-            s.references = try decodeReferences()
+            try decodeReferences(into: &spans.references)
+            s.hasReferences = true
         case 7:
             try reader.expect(field, .i32)
-            s.flags = try reader.readI32()
-        case 8: s.startTime = try i64(field)
-        case 9: s.duration = try i64(field)
+            s.fields.flags = try reader.readI32()
+        case 8: s.fields.startTime = try i64(field)
+        case 9: s.fields.duration = try i64(field)
         case 10:
             try reader.expect(field, .list)
-            s.tags = try decodeTags("tags")
+            try decodeTags("tags", into: &spans.tags)
+            s.hasTags = true
         case 11:
             try reader.expect(field, .list)
-            s.logs = try decodeLogs()
+            try decodeLogs(into: &spans)
+            s.hasLogs = true
         default:
             try reader.skip(field.type)
             return
         }
-        seen.insert(field.id)
+        s.seen.insert(field.id)
     }
 
     private mutating func i64(_ field: ThriftFieldHeader) throws(ThriftDecodeError) -> Int64 {
@@ -143,14 +148,20 @@ struct JaegerBatchDecoder<Reader: ThriftReader> {
         return try reader.readI64()
     }
 
-    private mutating func decodeReferences() throws(ThriftDecodeError) -> [JaegerSpanRef] {
+    /// A string field's bytes in place, checked as `readString` checks them.
+    private mutating func readUTF8() throws(ThriftDecodeError) -> UnsafeRawBufferPointer {
+        let start = reader.offset
+        let bytes = try reader.readBinary()
+        guard UTF8Text.isValid(bytes.assumingMemoryBound(to: UInt8.self)) else { throw ThriftDecodeError(.invalidUTF8, at: start) }
+        return bytes
+    }
+
+    private mutating func decodeReferences(into refs: inout [JaegerSpanRef]) throws(ThriftDecodeError) {
         let count = try reader.readListHeader(of: .struct)
-        var refs: [JaegerSpanRef] = []
-        refs.reserveCapacity(count)
+        refs.removeAll(keepingCapacity: true)
         for i in 0..<count {
             refs.append(try inThriftField("references[\(i)]") { () throws(ThriftDecodeError) in try decodeSpanRef() })
         }
-        return refs
     }
 
     private mutating func decodeSpanRef() throws(ThriftDecodeError) -> JaegerSpanRef {
@@ -177,90 +188,76 @@ struct JaegerBatchDecoder<Reader: ThriftReader> {
         return ref
     }
 
-    private mutating func decodeLogs() throws(ThriftDecodeError) -> [SpanEvent] {
+    private mutating func decodeLogs(into spans: inout JaegerTranslatedSpans) throws(ThriftDecodeError) {
         let count = try reader.readListHeader(of: .struct)
-        var events: [SpanEvent] = []
-        events.reserveCapacity(count)
+        spans.beginLogs(capacity: count)
         for i in 0..<count {
-            events.append(try inThriftField("logs[\(i)]") { () throws(ThriftDecodeError) in try decodeLog() })
+            try inThriftField("logs[\(i)]") { () throws(ThriftDecodeError) in try decodeLog(into: &spans) }
         }
-        return events
     }
 
-    private mutating func decodeLog() throws(ThriftDecodeError) -> SpanEvent {
+    private mutating func decodeLog(into spans: inout JaegerTranslatedSpans) throws(ThriftDecodeError) {
         let start = reader.offset
         let mark = try reader.beginStruct()
         var timestamp: Int64?
-        var fields: [KeyValue]?
+        var hasFields = false
         while let field = try reader.readFieldHeader() {
             switch field.id {
             case 1: timestamp = try i64(field)
             case 2:
                 try reader.expect(field, .list)
-                fields = try decodeTags("fields")
+                try decodeTags("fields", into: &spans.fields)
+                hasFields = true
             default:
                 try reader.skip(field.type)
             }
         }
         reader.endStruct(mark)
         guard let timestamp else { throw ThriftDecodeError(.missingRequiredField("timestamp"), at: start) }
-        guard let fields else { throw ThriftDecodeError(.missingRequiredField("fields"), at: start) }
-        return JaegerTranslation.event(timestamp: timestamp, fields: fields)
+        guard hasFields else { throw ThriftDecodeError(.missingRequiredField("fields"), at: start) }
+        spans.appendEvent(timestamp: timestamp)
     }
 
-    /// A `list<Tag>` as attributes, put as `pcommon.Map` puts them (a repeated key keeps its
-    /// first position and takes the last value).
-    private mutating func decodeTags(_ name: String) throws(ThriftDecodeError) -> [KeyValue] {
+    /// A `list<Tag>`, put as `pcommon.Map` puts them (a repeated key keeps its first position and
+    /// takes the last value).
+    private mutating func decodeTags(_ name: String, into tags: inout JaegerAttributes<JaegerThriftTag>) throws(ThriftDecodeError) {
         let count = try inThriftField(name) { () throws(ThriftDecodeError) in try reader.readListHeader(of: .struct) }
-        var attributes = JaegerAttributes(capacity: count)
+        tags.reset(capacity: count)
         for i in 0..<count {
-            let (tag, keyBytes) = try inThriftField("\(name)[\(i)]") { () throws(ThriftDecodeError) in try decodeTag() }
-            attributes.put(tag, keyBytes: keyBytes)
+            tags.put(try inThriftField("\(name)[\(i)]") { () throws(ThriftDecodeError) in try decodeTag() })
         }
-        return attributes.list
     }
 
-    /// A string that likely repeats in the batch (see `StringInterner`), checked as `readString` checks.
-    private mutating func repeatedString() throws(ThriftDecodeError) -> String {
-        let start = reader.offset
-        guard let text = repeated.string(try reader.readBinary()) else { throw ThriftDecodeError(.invalidUTF8, at: start) }
-        return text
-    }
-
-    /// Only the value the tag's `vType` names is kept (and UTF-8 checked, for a string); with the
-    /// key's bytes in the body.
-    private mutating func decodeTag() throws(ThriftDecodeError) -> (KeyValue, UnsafeRawBufferPointer) {
+    /// Only the value the tag's `vType` names is kept (and UTF-8 checked, for a string).
+    private mutating func decodeTag() throws(ThriftDecodeError) -> JaegerThriftTag {
+        if let tag = canonicalBinaryTag() { return tag }
         let start = reader.offset
         let mark = try reader.beginStruct()
-        var key: String?
-        var keyBytes = UnsafeRawBufferPointer(start: nil, count: 0)
+        var key: UnsafeRawBufferPointer?
         var vType: Int32?
-        var tag = JaegerTagValues()
+        var values = JaegerTagValues()
         while let field = try reader.readFieldHeader() {
             switch field.id {
             case 1:
                 try reader.expect(field, .binary)
-                let keyStart = reader.offset
-                keyBytes = try inThriftField("key") { () throws(ThriftDecodeError) in try reader.readBinary() }
-                guard let text = repeated.string(keyBytes) else { throw ThriftDecodeError(.invalidUTF8, at: keyStart).within("key") }
-                key = text
+                key = try inThriftField("key") { () throws(ThriftDecodeError) in try readUTF8() }
             case 2:
                 try reader.expect(field, .i32)
                 vType = try reader.readI32()
             case 3:
                 try reader.expect(field, .binary)
-                tag.stringOffset = reader.offset
-                tag.string = try reader.readBinary()
+                values.stringOffset = reader.offset
+                values.string = try reader.readBinary()
             case 4:
                 try reader.expect(field, .double)
-                tag.double = try reader.readDouble()
+                values.double = try reader.readDouble()
             case 5:
                 try reader.expect(field, .bool)
-                tag.bool = try reader.readBool()
-            case 6: tag.long = try i64(field)
+                values.bool = try reader.readBool()
+            case 6: values.long = try i64(field)
             case 7:
                 try reader.expect(field, .binary)
-                tag.binary = try reader.readBinary()
+                values.binary = try reader.readBinary()
             default:
                 try reader.skip(field.type)
             }
@@ -268,7 +265,9 @@ struct JaegerBatchDecoder<Reader: ThriftReader> {
         reader.endStruct(mark)
         guard let key else { throw ThriftDecodeError(.missingRequiredField("key"), at: start) }
         guard let vType else { throw ThriftDecodeError(.missingRequiredField("vType"), at: start) }
-        return (KeyValue(key, try inThriftField(key) { () throws(ThriftDecodeError) in try tag.value(vType, at: start) }), keyBytes)
+        return try inThriftField(String(decoding: key, as: UTF8.self)) { () throws(ThriftDecodeError) in
+            try values.tag(key: key, vType, at: start)
+        }
     }
 }
 

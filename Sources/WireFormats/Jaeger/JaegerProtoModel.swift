@@ -24,7 +24,7 @@ struct JaegerProtoTag: Hashable {
     }
 
     static func attributes(_ tags: [JaegerProtoTag]) -> [KeyValue] {
-        var attributes = JaegerAttributes(capacity: tags.count)
+        var attributes = JaegerAttributes<KeyValue>(capacity: tags.count)
         for tag in tags { attributes.put(tag.attribute) }
         return attributes.list
     }

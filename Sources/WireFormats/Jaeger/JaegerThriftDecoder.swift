@@ -1,7 +1,8 @@
 import TraceModel
 
-/// Decodes the Jaeger Thrift model (`jaeger.thrift`) straight into the span model, translated as
-/// the OpenTelemetry Collector's `ThriftToTraces` does.
+/// Decodes the Jaeger Thrift model (`jaeger.thrift`), translated as the OpenTelemetry Collector's
+/// `ThriftToTraces` does, straight into OTLP protobuf: the batch's one `ResourceSpans` carries
+/// its encoding, and its model is decoded from it only if a consumer asks for it.
 public enum JaegerThriftDecoder {
     /// A bare `Batch`: the body of `POST /api/traces` (binary protocol).
     public static func decodeBatch(_ bytes: UnsafeRawBufferPointer, protocol kind: ThriftProtocolKind = .binary) throws(ThriftDecodeError) -> TraceBatch {

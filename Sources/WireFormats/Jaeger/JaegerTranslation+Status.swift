@@ -1,25 +1,33 @@
 import TraceModel
 
 extension JaegerTranslation {
+    /// `span.kind` and the status from a span's tags, removing the tags upstream removes.
+    static func kindAndStatus<Tag: JaegerTag>(_ tags: inout [Tag]) -> (SpanKind, Status?) {
+        var special = JaegerSpecialTags(tags)
+        var kind = SpanKind.unspecified
+        if let value = special.remove(.spanKind, from: &tags) { kind = spanKind(value.stringValue) }
+        return (kind, status(kind: kind, &tags, &special))
+    }
+
     /// Status from the tags, in upstream's precedence: a bool `error` true, then
-    /// `otel.status_code`, then `http.status_code` (`setInternalSpanStatus`).
-    static func applyStatus(_ span: inout Span, _ tags: inout JaegerSpecialTags) {
+    /// `otel.status_code`, then `http.status_code` (`setInternalSpanStatus`); nil for none.
+    static func status<Tag: JaegerTag>(kind: SpanKind, _ tags: inout [Tag], _ special: inout JaegerSpecialTags) -> Status? {
         var code = StatusCode.unset
         var message = ""
         var statusExists = false
 
-        if case .bool(true)? = tags.value(.error, in: span.attributes) {
+        if case .bool(true)? = special.value(.error, in: tags) {
             code = .error
-            tags.remove(.error, from: &span.attributes)
+            special.remove(.error, from: &tags)
             statusExists = true
-            if let description = tags.remove(.otelStatusDescription, from: &span.attributes) {
+            if let description = special.remove(.otelStatusDescription, from: &tags) {
                 message = description.stringValue
-            } else if let httpMessage = tags.value(.httpStatusMessage, in: span.attributes) {
+            } else if let httpMessage = special.value(.httpStatusMessage, in: tags) {
                 message = httpMessage.stringValue
             }
         }
 
-        if let otelCode = tags.value(.otelStatusCode, in: span.attributes) {
+        if let otelCode = special.value(.otelStatusCode, in: tags) {
             if !statusExists {
                 // The error tag is the ultimate truth; otel.status_code only counts without it.
                 statusExists = true
@@ -28,21 +36,21 @@ extension JaegerTranslation {
                 case "ERROR": code = .error
                 default: break
                 }
-                if let description = tags.remove(.otelStatusDescription, from: &span.attributes) {
+                if let description = special.remove(.otelStatusDescription, from: &tags) {
                     message = description.stringValue
                 }
             }
-            tags.remove(.otelStatusCode, from: &span.attributes)
-        } else if !statusExists, let httpCode = tags.value(.httpStatusCode, in: span.attributes), let number = integer(httpCode) {
-            let fromHTTP = statusCode(http: number, kind: span.kind)
+            special.remove(.otelStatusCode, from: &tags)
+        } else if !statusExists, let httpCode = special.value(.httpStatusCode, in: tags), let number = integer(httpCode) {
+            let fromHTTP = statusCode(http: number, kind: kind)
             if fromHTTP != .unset {
                 statusExists = true
                 code = fromHTTP
             }
-            if let httpMessage = tags.value(.httpStatusMessage, in: span.attributes) { message = httpMessage.stringValue }
+            if let httpMessage = special.value(.httpStatusMessage, in: tags) { message = httpMessage.stringValue }
         }
 
-        if statusExists { span.status = Status(code: code, message: message) }
+        return statusExists ? Status(code: code, message: message) : nil
     }
 
     /// An Int value, or a String holding a decimal integer (`strconv.ParseInt`).
@@ -62,56 +70,5 @@ extension JaegerTranslation {
             if kind == .server { return .unset }
         }
         return code >= 100 && code < 399 ? .unset : .error
-    }
-}
-
-/// Where the tags the translation reads or removes sit in a span's attributes, found in one pass
-/// rather than one scan per key (most spans carry none of them but `span.kind`). Removal swaps
-/// the last attribute into the gap, as `pcommon.Map.Remove` does, so the positions are kept up to
-/// date and the attributes end in the same order as with one `swapRemove(_:)` per key.
-struct JaegerSpecialTags {
-    enum Key: Int {
-        case spanKind, error, otelStatusCode, otelStatusDescription, httpStatusCode, httpStatusMessage
-    }
-
-    /// The first attribute with each key, or -1.
-    private var positions = SIMD8<Int32>(repeating: -1)
-
-    init(_ attributes: [KeyValue]) {
-        for (i, attribute) in attributes.enumerated() {
-            guard let key = Self.key(attribute.key), positions[key.rawValue] < 0 else { continue }
-            positions[key.rawValue] = Int32(i)
-        }
-    }
-
-    private static func key(_ name: String) -> Key? {
-        switch name.utf8.count {
-        case 5: name.hasSameUTF8(as: "error") ? .error : nil
-        case 9: name.hasSameUTF8(as: "span.kind") ? .spanKind : nil
-        case 16: name.hasSameUTF8(as: "otel.status_code") ? .otelStatusCode
-            : name.hasSameUTF8(as: "http.status_code") ? .httpStatusCode : nil
-        case 19: name.hasSameUTF8(as: "http.status_message") ? .httpStatusMessage : nil
-        case 23: name.hasSameUTF8(as: "otel.status_description") ? .otelStatusDescription : nil
-        default: nil
-        }
-    }
-
-    func value(_ key: Key, in attributes: [KeyValue]) -> AnyValue? {
-        let i = Int(positions[key.rawValue])
-        return i < 0 ? nil : attributes[i].value
-    }
-
-    @discardableResult
-    mutating func remove(_ key: Key, from attributes: inout [KeyValue]) -> AnyValue? {
-        let i = Int(positions[key.rawValue])
-        guard i >= 0 else { return nil }
-        let value = attributes[i].value
-        let last = attributes.count - 1
-        attributes[i] = attributes[last]
-        attributes.removeLast()
-        positions[key.rawValue] = -1
-        // The attribute that was last now sits at `i`.
-        positions.replace(with: Int32(i), where: positions .== Int32(last))
-        return value
     }
 }

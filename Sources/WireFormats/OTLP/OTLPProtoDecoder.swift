@@ -32,10 +32,14 @@ public enum OTLPProtoDecoder {
 }
 
 extension OTLPProtoDecoder {
-    /// The model of a `ResourceSpans` that validated (`OTLPProtoValidator`), so decoding succeeds.
-    static func model(of encoded: EncodedBytes, limits: OTLPDecodeLimits) -> ResourceSpans {
+    /// The model of a `ResourceSpans` that validated (`OTLPProtoValidator`), or that another
+    /// format was translated into (`JaegerTranslatedSpans`), so decoding succeeds. A translation
+    /// keeps spans whatever their ids, as upstream's translators do: `checksIDs` false, since
+    /// OTLP's id rules (`SpanValidation`) are for OTLP input.
+    static func model(of encoded: EncodedBytes, limits: OTLPDecodeLimits, checksIDs: Bool = true) -> ResourceSpans {
         encoded.withUnsafeBytes { buffer in
             var decoder = OTLPProtoTraceDecoder(limits: limits)
+            decoder.checksIDs = checksIDs
             var reader = ProtoReader(buffer)
             var value = ResourceSpans()
             do throws(ProtoDecodeError) {
@@ -55,6 +59,8 @@ struct OTLPProtoTraceDecoder {
     var rejections = SpanRejections()
     /// The body being decoded, when each valid `ResourceSpans` should keep its bytes.
     var keepEncoding: EncodedBytes.Storage?
+    /// Whether spans with ids OTLP refuses (`SpanValidation`) are dropped and counted.
+    var checksIDs = true
 
     init(limits: OTLPDecodeLimits) {
         self.limits = limits
@@ -150,7 +156,7 @@ struct OTLPProtoTraceDecoder {
                     var sub = try reader.message(tag)
                     try decodeSpan(&sub, into: &span, facts: &facts)
                 }
-                if let problem = SpanValidation.problem(span: span, facts: facts) {
+                if checksIDs, let problem = SpanValidation.problem(span: span, facts: facts) {
                     rejections.reject(resource: resource, scope: scope, span: spanIndex, problem: problem)
                 } else {
                     value.spans.append(span)

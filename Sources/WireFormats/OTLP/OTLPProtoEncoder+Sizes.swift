@@ -92,7 +92,7 @@ enum OTLPProtoSizes {
         value == 0 ? 0 : ProtoSize.varintField(field, UInt64(value))
     }
 
-    private static func fixed64(_ field: UInt32, _ value: UInt64) -> Int {
+    static func fixed64(_ field: UInt32, _ value: UInt64) -> Int {
         value == 0 ? 0 : ProtoSize.fixed64Field(field)
     }
 }

@@ -92,7 +92,7 @@ enum OTLPProtoWrites {
         }
     }
 
-    private static func traceID(_ field: UInt32, _ id: TraceID, _ w: inout ProtoWriter) {
+    static func traceID(_ field: UInt32, _ id: TraceID, _ w: inout ProtoWriter) {
         guard !id.isZero else { return }
         w.writeFixed64(id.low.bigEndian)
         w.writeFixed64(id.high.bigEndian)
@@ -100,7 +100,7 @@ enum OTLPProtoWrites {
         w.writeTag(field, WireType.len)
     }
 
-    private static func spanID(_ field: UInt32, _ id: SpanID, _ w: inout ProtoWriter) {
+    static func spanID(_ field: UInt32, _ id: SpanID, _ w: inout ProtoWriter) {
         guard !id.isZero else { return }
         w.writeFixed64(id.value.bigEndian)
         w.writeVarint(8)
@@ -115,7 +115,7 @@ enum OTLPProtoWrites {
         if value != 0 { w.writeVarintField(field, UInt64(value)) }
     }
 
-    private static func fixed64(_ field: UInt32, _ value: UInt64, _ w: inout ProtoWriter) {
+    static func fixed64(_ field: UInt32, _ value: UInt64, _ w: inout ProtoWriter) {
         if value != 0 { w.writeFixed64Field(field, value) }
     }
 }

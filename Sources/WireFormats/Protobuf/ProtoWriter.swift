@@ -107,6 +107,12 @@ struct ProtoWriter {
         writeTag(field, WireType.len)
     }
 
+    mutating func writeBytesField(_ field: UInt32, _ value: UnsafeRawBufferPointer) {
+        writeRaw(value)
+        writeVarint(UInt64(value.count))
+        writeTag(field, WireType.len)
+    }
+
     /// Writes a sub-message: `body` writes the content (back to front), then the length and tag.
     mutating func writeMessageField(_ field: UInt32, _ body: (inout ProtoWriter) -> Void) {
         let end = position
@@ -125,10 +131,15 @@ enum ProtoSize {
         return (bits + 6) / 7
     }
 
+    @inline(__always)
     static func tag(_ field: UInt32) -> Int { varint(UInt64(field) << 3) }
 
+    @inline(__always)
     static func varintField(_ field: UInt32, _ value: UInt64) -> Int { tag(field) + varint(value) }
+    @inline(__always)
     static func fixed32Field(_ field: UInt32) -> Int { tag(field) + 4 }
+    @inline(__always)
     static func fixed64Field(_ field: UInt32) -> Int { tag(field) + 8 }
+    @inline(__always)
     static func lengthDelimited(_ field: UInt32, _ payload: Int) -> Int { tag(field) + varint(UInt64(payload)) + payload }
 }

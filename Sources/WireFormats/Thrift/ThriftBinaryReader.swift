@@ -8,8 +8,11 @@ public struct ThriftBinaryReader: ThriftReader {
         cursor = ThriftCursor(bytes, maxDepth: maxDepth)
     }
 
+    public static var protocolKind: ThriftProtocolKind { .binary }
     public var offset: Int { cursor.position }
     public var remaining: Int { cursor.remaining }
+    public var unreadBytes: UnsafeRawBufferPointer { cursor.unread }
+    public mutating func advance(by count: Int) { cursor.advance(by: count) }
 
     /// Strict headers start with the version word `0x8001_00tt`; old (non-strict) ones with the
     /// name's length, then the type byte. The top bit tells them apart.

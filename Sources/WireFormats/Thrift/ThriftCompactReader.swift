@@ -12,8 +12,11 @@ public struct ThriftCompactReader: ThriftReader {
         cursor = ThriftCursor(bytes, maxDepth: maxDepth)
     }
 
+    public static var protocolKind: ThriftProtocolKind { .compact }
     public var offset: Int { cursor.position }
     public var remaining: Int { cursor.remaining }
+    public var unreadBytes: UnsafeRawBufferPointer { cursor.unread }
+    public mutating func advance(by count: Int) { cursor.advance(by: count) }
 
     static let protocolID: UInt8 = 0x82
     static let version: UInt8 = 1

@@ -18,6 +18,13 @@ struct ThriftCursor {
 
     var remaining: Int { end - position }
 
+    var unread: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base + position, count: end - position) }
+
+    mutating func advance(by count: Int) {
+        precondition(count >= 0 && count <= remaining, "advanced past the input")
+        position &+= count
+    }
+
     mutating func enterNesting() throws(ThriftDecodeError) {
         guard depth < maxDepth else { throw ThriftDecodeError(.depthLimit(maxDepth), at: position) }
         depth += 1

@@ -2,9 +2,15 @@
 /// one decoder serves the binary and the compact protocol. Every read checks the bytes left and
 /// throws `ThriftDecodeError`; nothing traps on input.
 public protocol ThriftReader {
+    static var protocolKind: ThriftProtocolKind { get }
+
     /// Offset of the next unread byte from the start of the input.
     var offset: Int { get }
     var remaining: Int { get }
+    /// The bytes not read yet, for a decoder's fast path over a layout it expects; it moves on
+    /// with `advance(by:)` past what it read.
+    var unreadBytes: UnsafeRawBufferPointer { get }
+    mutating func advance(by count: Int)
 
     mutating func readMessageHeader() throws(ThriftDecodeError) -> ThriftMessageHeader
     /// Enters a struct (counting nesting depth); pair with `endStruct`.

@@ -29,16 +29,12 @@ enum ZipkinSpanKind: Sendable {
     /// The v2 JSON names; anything else (upstream keeps the raw string) translates as unspecified.
     init(name: UnsafeRawBufferPointer) {
         switch name.count {
-        case 6 where Self.equal(name, "CLIENT"): self = .client
-        case 6 where Self.equal(name, "SERVER"): self = .server
-        case 8 where Self.equal(name, "PRODUCER"): self = .producer
-        case 8 where Self.equal(name, "CONSUMER"): self = .consumer
+        case 6 where name.hasSameBytes(as: "CLIENT"): self = .client
+        case 6 where name.hasSameBytes(as: "SERVER"): self = .server
+        case 8 where name.hasSameBytes(as: "PRODUCER"): self = .producer
+        case 8 where name.hasSameBytes(as: "CONSUMER"): self = .consumer
         default: self = .unspecified
         }
-    }
-
-    private static func equal(_ bytes: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
-        bytes.elementsEqual(UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
     }
 }
 
