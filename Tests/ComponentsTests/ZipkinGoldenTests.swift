@@ -13,14 +13,18 @@ private func fixture(_ name: String) throws -> [UInt8] {
     [UInt8](try Data(contentsOf: fixtureDirectory.appendingPathComponent(name)))
 }
 
+/// The fixture decoded, its carried OTLP bytes checked against the encoding of its model.
 private func decode(_ name: String) throws -> TraceBatch {
     let bytes = try fixture(name)
-    switch (name.hasPrefix("v1_"), URL(fileURLWithPath: name).pathExtension) {
-    case (true, "thrift"): return try ZipkinDecoder.decode(.v1Thrift, bytes)
-    case (true, _): return try ZipkinDecoder.decode(.v1JSON, bytes)
-    case (false, "binpb"): return try ZipkinDecoder.decode(.v2Proto, bytes)
-    default: return try ZipkinDecoder.decode(.v2JSON, bytes)
+    let format: ZipkinFormat = switch (name.hasPrefix("v1_"), URL(fileURLWithPath: name).pathExtension) {
+    case (true, "thrift"): .v1Thrift
+    case (true, _): .v1JSON
+    case (false, "binpb"): .v2Proto
+    default: .v2JSON
     }
+    let batch = try ZipkinDecoder.decode(format, bytes)
+    #expect(OTLPProtoEncoder.encodingsMatchModels(batch), "\(name)")
+    return batch
 }
 
 private func expectSameLines(_ actual: String, _ expected: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) {

@@ -5,12 +5,21 @@ import TraceModel
 
 private func zipkinFixture(_ name: String) throws -> [UInt8] { try Fixture.bytes(name, in: "zipkin") }
 
+/// Decodes, and checks what every decode here must hold: the OTLP bytes the translation wrote
+/// are the encoder's own for the model decoded from them.
+private func checkedDecode(_ format: ZipkinFormat, _ bytes: [UInt8], options: ZipkinDecodeOptions = .init()) throws(ZipkinDecodeError) -> TraceBatch {
+    let batch = try ZipkinDecoder.decode(format, bytes, options: options)
+    #expect(batch.resourceSpans.allSatisfy { $0.encoded != nil && $0.isDeferred })
+    #expect(OTLPProtoEncoder.encodingsMatchModels(batch))
+    return batch
+}
+
 private func spans(_ batch: TraceBatch) -> [Span] {
     batch.resourceSpans.flatMap { $0.scopeSpans.flatMap(\.spans) }
 }
 
 private func v2(_ json: String, parseStringTags: Bool = false) throws(ZipkinDecodeError) -> TraceBatch {
-    try ZipkinDecoder.decode(.v2JSON, Array(json.utf8), options: ZipkinDecodeOptions(parseStringTags: parseStringTags))
+    try checkedDecode(.v2JSON, Array(json.utf8), options: ZipkinDecodeOptions(parseStringTags: parseStringTags))
 }
 
 /// The error a body gives; fails the test when it decodes.
@@ -33,7 +42,7 @@ private func span(_ members: String) -> String {
 // MARK: - The Istio example of wire-formats.md §10
 
 @Test func zipkinIstioExample_translatesToTheStatedResult() throws {
-    let batch = try ZipkinDecoder.decode(.v2JSON, try zipkinFixture("istio_v2.json"))
+    let batch = try checkedDecode(.v2JSON, try zipkinFixture("istio_v2.json"))
     #expect(batch.resourceSpans.map { $0.resource.attributes } == [
         [KeyValue("service.name", .string("productpage.bookinfo"))], [KeyValue("service.name", .string("reviews.bookinfo"))],
     ])
@@ -63,7 +72,7 @@ private func span(_ members: String) -> String {
 
 @Test func zipkinIstioExample_withParseStringTags_typesNumbers() throws {
     let options = ZipkinDecodeOptions(parseStringTags: true)
-    let all = spans(try ZipkinDecoder.decode(.v2JSON, try zipkinFixture("istio_v2.json"), options: options))
+    let all = spans(try checkedDecode(.v2JSON, try zipkinFixture("istio_v2.json"), options: options))
     #expect(all[0].attributes[key: "http.status_code"] == .int(200))
     #expect(all[0].attributes[key: "response_size"] == .int(358))
     #expect(all[0].attributes[key: "response_flags"] == .string("-"))
@@ -169,16 +178,16 @@ private func span(_ members: String) -> String {
 // MARK: - The forms v2 encodings share, and v1
 
 @Test func zipkinProto_accepts8ByteTraceIDs_andPadsThem() throws {
-    let batch = try ZipkinDecoder.decode(.v2Proto, try zipkinFixture("envoy_64bit.binpb"))
+    let batch = try checkedDecode(.v2Proto, try zipkinFixture("envoy_64bit.binpb"))
     #expect(spans(batch)[0].traceID == TraceID(high: 0, low: 0x9b7e_e1b7_d47e_6ee4))
-    #expect(try batch == ZipkinDecoder.decode(.v2JSON, try zipkinFixture("envoy_64bit.json")))
+    #expect(try batch == checkedDecode(.v2JSON, try zipkinFixture("envoy_64bit.json")))
 }
 
 @Test func zipkinV1_convertsTheSameAsItsV2Equivalent() throws {
-    let expected = try ZipkinDecoder.decode(.v2JSON, try zipkinFixture("v2_of_v1_rpc.json"))
-    #expect(try ZipkinDecoder.decode(.v1JSON, try zipkinFixture("v1_rpc.json")) == expected)
-    #expect(try ZipkinDecoder.decode(.v1Thrift, try zipkinFixture("v1_rpc.thrift")) == expected)
-    #expect(try ZipkinDecoder.decode(.v2JSON, try zipkinFixture("v2_spans.json")) == ZipkinDecoder.decode(.v2Proto, try zipkinFixture("v2_spans.binpb")))
+    let expected = try checkedDecode(.v2JSON, try zipkinFixture("v2_of_v1_rpc.json"))
+    #expect(try checkedDecode(.v1JSON, try zipkinFixture("v1_rpc.json")) == expected)
+    #expect(try checkedDecode(.v1Thrift, try zipkinFixture("v1_rpc.thrift")) == expected)
+    #expect(try checkedDecode(.v2JSON, try zipkinFixture("v2_spans.json")) == checkedDecode(.v2Proto, try zipkinFixture("v2_spans.binpb")))
 }
 
 @Test func zipkinV1JSON_clientOnlySpan_becomesAClientSpan() throws {
@@ -190,7 +199,7 @@ private func span(_ members: String) -> String {
          "binaryAnnotations":[{"key":"sa","value":true,"endpoint":{"serviceName":"db","port":5432}},
           {"key":"error","value":"boom","endpoint":{"serviceName":"web"}},{"key":"ignored","value":12}]}]
         """#
-    let s = spans(try ZipkinDecoder.decode(.v1JSON, Array(json.utf8)))
+    let s = spans(try checkedDecode(.v1JSON, Array(json.utf8)))
     try #require(s.count == 1)
     #expect(s[0].kind == .client && s[0].startTimeUnixNano == 10_000 && s[0].endTimeUnixNano == 30_000)
     #expect(s[0].events == [SpanEvent(timeUnixNano: 20_000, name: "retry")])
@@ -237,7 +246,7 @@ private func span(_ members: String) -> String {
     var invalid = Array("[\(span(#","name":"ab"#))]".utf8)
     let at = invalid.firstIndex(of: UInt8(ascii: "b"))!
     invalid[at] = 0xFF
-    #expect(throws: ZipkinDecodeError.self) { try ZipkinDecoder.decode(.v2JSON, invalid) }
+    #expect(throws: ZipkinDecodeError.self) { try checkedDecode(.v2JSON, invalid) }
 
     let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
     let depthError = v2Error("[\(span(",\"extra\":" + deep))]")
@@ -255,28 +264,28 @@ private func span(_ members: String) -> String {
     span.len(3, Array(repeating: 2, count: 8))
     var list = ProtoBytes()
     list.len(1, span.bytes)
-    #expect(throws: ZipkinDecodeError.self) { try ZipkinDecoder.decode(.v2Proto, list.bytes) }
+    #expect(throws: ZipkinDecodeError.self) { try checkedDecode(.v2Proto, list.bytes) }
     do throws(ZipkinDecodeError) {
-        _ = try ZipkinDecoder.decode(.v2Proto, list.bytes)
+        _ = try checkedDecode(.v2Proto, list.bytes)
     } catch {
         #expect(error.spanIndex == 0 && error.field == "trace_id" && error.reason.contains("got 12"), "\(error)")
     }
     for garbage: [UInt8] in [[0x0A, 0xFF, 0xFF], [0xFF], [0x0A, 0x02, 0x08], Array("[{\"traceId\":1}]".utf8)] {
-        #expect(throws: ZipkinDecodeError.self) { try ZipkinDecoder.decode(.v2Proto, garbage) }
-        #expect(throws: ZipkinDecodeError.self) { try ZipkinDecoder.decode(.v1Thrift, garbage) }
+        #expect(throws: ZipkinDecodeError.self) { try checkedDecode(.v2Proto, garbage) }
+        #expect(throws: ZipkinDecodeError.self) { try checkedDecode(.v1Thrift, garbage) }
     }
     // A list header claiming more spans than the bytes can hold.
-    #expect(throws: ZipkinDecodeError.self) { try ZipkinDecoder.decode(.v1Thrift, [12, 0x7F, 0xFF, 0xFF, 0xFF]) }
+    #expect(throws: ZipkinDecodeError.self) { try checkedDecode(.v1Thrift, [12, 0x7F, 0xFF, 0xFF, 0xFF]) }
 }
 
 @Test(arguments: ["istio_v2.json", "v2_spans.json", "v2_spans.binpb", "v2_json_only.json", "v1_rpc.json", "v1_rpc.thrift"])
 func zipkinDecoders_neverTrap_onTruncatedOrFlippedFixtures(name: String) throws {
     let bytes = try zipkinFixture(name)
     let decode: ([UInt8]) throws -> TraceBatch = switch (name.hasPrefix("v1_"), name.hasSuffix(".json")) {
-    case (true, true): { try ZipkinDecoder.decode(.v1JSON, $0) }
-    case (true, false): { try ZipkinDecoder.decode(.v1Thrift, $0) }
-    case (false, true): { try ZipkinDecoder.decode(.v2JSON, $0) }
-    case (false, false): { try ZipkinDecoder.decode(.v2Proto, $0) }
+    case (true, true): { try checkedDecode(.v1JSON, $0) }
+    case (true, false): { try checkedDecode(.v1Thrift, $0) }
+    case (false, true): { try checkedDecode(.v2JSON, $0) }
+    case (false, false): { try checkedDecode(.v2Proto, $0) }
     }
     #expect(throws: Never.self) { _ = try decode(bytes) }
     for cut in 0..<bytes.count { _ = try? decode(Array(bytes[..<cut])) }

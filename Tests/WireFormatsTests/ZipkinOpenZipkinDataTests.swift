@@ -24,6 +24,7 @@ func zipkinOpenZipkinPayloads_translateAsTheRulesSay() throws {
             body = Data("[".utf8) + body + Data("]".utf8)
         }
         let batch = try ZipkinDecoder.decode(.v2JSON, [UInt8](body))
+        #expect(OTLPProtoEncoder.encodingsMatchModels(batch), "\(name)")
         let reference = try #require(try JSONSerialization.jsonObject(with: body) as? [[String: Any]], "\(name)")
         #expect(batch.spanCount == reference.count, "\(name)")
         var translated: [String: (Span, Resource)] = [:]

@@ -17,7 +17,7 @@ extension JaegerBatchDecoder {
         let key = UnsafeRawBufferPointer(rebasing: bytes[p..<(p + keyCount)])
         p += keyCount
         guard bytes[p] == 0x08, bytes[p + 1] == 0, bytes[p + 2] == 2,
-              let kind = JaegerThriftTag.Kind(rawValue: Int32(bitPattern: Self.bigEndianUInt32(bytes, p + 3)))
+              let kind = AttributeRef.Kind(jaegerTagType: Int32(bitPattern: Self.bigEndianUInt32(bytes, p + 3)))
         else { return nil }
         p += 7
         // The value field: its Thrift type byte and id.
@@ -25,21 +25,21 @@ extension JaegerBatchDecoder {
         case .string: (0x0B, 3)
         case .double: (0x04, 4)
         case .bool: (0x02, 5)
-        case .long: (0x0A, 6)
-        case .binary: (0x0B, 7)
+        case .int: (0x0A, 6)
+        case .bytes: (0x0B, 7)
         }
         guard n - p >= 4, bytes[p] == type, bytes[p + 1] == 0, bytes[p + 2] == id else { return nil }
         p += 3
         var tag = JaegerThriftTag(key: key, kind: kind)
         switch kind {
-        case .string, .binary:
+        case .string, .bytes:
             guard n - p >= 5 else { return nil }
             let count = Int(Self.bigEndianUInt32(bytes, p))
             p += 4
             guard count < n - p else { return nil }
             tag.bytes = UnsafeRawBufferPointer(rebasing: bytes[p..<(p + count)])
             p += count
-        case .double, .long:
+        case .double, .int:
             guard n - p >= 9 else { return nil }
             tag.bits = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: p, as: UInt64.self))
             p += 8

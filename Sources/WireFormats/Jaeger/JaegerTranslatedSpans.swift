@@ -9,18 +9,10 @@ import TraceModel
 /// then `endSpan` translates it and appends it to the flat tables the writer reads.
 struct JaegerTranslatedSpans {
     struct Span {
-        var traceID: TraceID
-        var spanID: SpanID
-        var parentSpanID: SpanID
-        var name: UnsafeRawBufferPointer
-        var kind: SpanKind
-        var flags: UInt32
-        var startTimeUnixNano: UInt64
-        var endTimeUnixNano: UInt64
+        var fields: TranslatedSpan
         var attributes: Range<Int>
         var events: Range<Int>
         var links: Range<Int>
-        var status: Status
         /// The encoded size of the OTLP `Span`.
         var size = 0
     }
@@ -87,7 +79,7 @@ struct JaegerTranslatedSpans {
         let (kind, status) = tags.edit { JaegerTranslation.kindAndStatus(&$0) }
         let attributeStart = attributes.count
         attributes.append(contentsOf: tags.list)
-        var span = Span(
+        let fields = TranslatedSpan(
             traceID: TraceID(high: UInt64(bitPattern: s.traceIDHigh), low: UInt64(bitPattern: s.traceIDLow)),
             spanID: SpanID(UInt64(bitPattern: s.spanID)),
             parentSpanID: SpanID(UInt64(bitPattern: parent)),
@@ -96,10 +88,9 @@ struct JaegerTranslatedSpans {
             flags: s.flags & 1 == 1 ? 1 : 0,
             startTimeUnixNano: JaegerTranslation.nanoseconds(s.startTime),
             endTimeUnixNano: JaegerTranslation.nanoseconds(s.startTime &+ s.duration),
-            attributes: attributeStart..<attributes.count,
-            events: spanEvents.events..<events.count,
-            links: linkStart..<links.count,
             status: status ?? Status())
+        var span = Span(fields: fields, attributes: attributeStart..<attributes.count, events: spanEvents.events..<events.count,
+                        links: linkStart..<links.count)
         span.size = size(of: span)
         spans.append(span)
     }

@@ -35,6 +35,19 @@ public enum OTLPProtoEncoder {
         }
     }
 
+    /// Whether every `ResourceSpans` of `batch` that carries an encoding carries exactly what this
+    /// encoder writes for its model: what the translations that write OTLP directly (Jaeger
+    /// Thrift, Zipkin) must hold, checked by their tests and fuzz targets.
+    public static func encodingsMatchModels(_ batch: TraceBatch) -> Bool {
+        batch.resourceSpans.allSatisfy { resourceSpans in
+            guard let encoded = resourceSpans.encoded else { return true }
+            let written = ProtoWriter.withBuffer(size: OTLPProtoSizes.resourceSpans(resourceSpans)) { writer in
+                OTLPProtoWrites.resourceSpans(resourceSpans, &writer)
+            }
+            return encoded.withUnsafeBytes { $0.elementsEqual(written) }
+        }
+    }
+
     /// One length-delimited field holding an already encoded message: nests it in an outer
     /// message (Tempo's `TraceByIDResponse.trace` around a `Trace`).
     public static func encodeMessageField(_ field: UInt32, _ message: [UInt8]) -> [UInt8] {

@@ -21,16 +21,21 @@ public enum ZipkinFormat: Sendable, CaseIterable {
     }
 }
 
-/// Decodes a Zipkin body of any format and translates its spans to the span model as the
-/// OpenTelemetry Collector does (wire-formats.md §8.1); v1 spans are converted to v2 first.
-/// One bad span refuses the whole body, as upstream.
+/// Decodes a Zipkin body of any format and translates its spans as the OpenTelemetry Collector
+/// does (wire-formats.md §8.1), straight into OTLP protobuf: each `ResourceSpans` carries its
+/// encoding, and its model is decoded from it only if a consumer asks. v1 spans are converted
+/// to v2 first. One bad span refuses the whole body, as upstream.
 public enum ZipkinDecoder {
     public static func decode(
         _ format: ZipkinFormat, _ bytes: UnsafeRawBufferPointer, options: ZipkinDecodeOptions = .init()
     ) throws(ZipkinDecodeError) -> TraceBatch {
+        // Holds the tags' text that is not in the body as it is, until the spans are written.
+        let arena = TextArena()
         do throws(ZipkinDecodeError) {
-            var spans = try decodeSpans(format, bytes, options: options)
-            return try ZipkinTranslator(parseStringTags: options.parseStringTags).translate(&spans)
+            var spans = try decodeSpans(format, bytes, options: options, arena: arena)
+            let batch = try ZipkinTranslator(parseStringTags: options.parseStringTags, arena: arena).translate(&spans)
+            withExtendedLifetime(arena) {}
+            return batch
         } catch {
             throw error.named(format.name)
         }
@@ -42,12 +47,12 @@ public enum ZipkinDecoder {
         return try result.get()
     }
 
-    static func decodeSpans(_ format: ZipkinFormat, _ bytes: UnsafeRawBufferPointer, options: ZipkinDecodeOptions) throws(ZipkinDecodeError) -> [ZipkinSpan] {
+    static func decodeSpans(_ format: ZipkinFormat, _ bytes: UnsafeRawBufferPointer, options: ZipkinDecodeOptions, arena: TextArena) throws(ZipkinDecodeError) -> [ZipkinSpan] {
         switch format {
-        case .v2JSON: try ZipkinV2JSONDecoder.decodeSpans(bytes, options: options)
-        case .v2Proto: try ZipkinProtoDecoder.decodeSpans(bytes, options: options)
-        case .v1JSON: try ZipkinV1JSONDecoder.decodeSpans(bytes, options: options)
-        case .v1Thrift: try ZipkinV1ThriftDecoder.decodeSpans(bytes, options: options)
+        case .v2JSON: try ZipkinV2JSONDecoder.decodeSpans(bytes, options: options, arena: arena)
+        case .v2Proto: try ZipkinProtoDecoder.decodeSpans(bytes, options: options, arena: arena)
+        case .v1JSON: try ZipkinV1JSONDecoder.decodeSpans(bytes, options: options, arena: arena)
+        case .v1Thrift: try ZipkinV1ThriftDecoder.decodeSpans(bytes, options: options, arena: arena)
         }
     }
 }

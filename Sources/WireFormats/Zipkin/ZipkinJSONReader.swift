@@ -5,12 +5,15 @@ import TraceModel
 struct ZipkinJSONReader {
     var json: JSONReader
     let maxDepth: Int
-    /// Tag keys, span names and service names: they repeat from span to span.
+    /// Span names and service names: they repeat from span to span.
     private var repeated = StringInterner()
+    /// Where tag text with escapes goes once decoded.
+    let arena: TextArena
 
-    init(_ bytes: UnsafeRawBufferPointer, maxDepth: Int) {
+    init(_ bytes: UnsafeRawBufferPointer, maxDepth: Int, arena: TextArena) {
         json = JSONReader(bytes)
         self.maxDepth = maxDepth
+        self.arena = arena
     }
 
     @inline(__always)
@@ -167,7 +170,7 @@ struct ZipkinJSONReader {
         return true
     }
 
-    private static let identityKeys: [StaticString] = ["traceid", "id", "parentid", "name"]
+    private static let identityKeys = JSONMemberNames(["traceid", "id", "parentid", "name"])
 
     /// `{serviceName, ipv4, ipv6, port}`; nil when empty, as upstream drops empty endpoints.
     mutating func endpoint() throws(ZipkinDecodeError) -> ZipkinEndpoint? {
@@ -189,7 +192,7 @@ struct ZipkinJSONReader {
         return endpoint.isEmpty ? nil : endpoint
     }
 
-    private static let endpointKeys: [StaticString] = ["servicename", "ipv4", "ipv6", "port"]
+    private static let endpointKeys = JSONMemberNames(["servicename", "ipv4", "ipv6", "port"])
 
     /// IP text as Go's `net.IP` reads it: "" is no address, anything else must parse.
     private mutating func ipAddress() throws(ZipkinDecodeError) -> String? {
@@ -204,22 +207,31 @@ struct ZipkinJSONReader {
     }
 
     /// A string → string object into `tags`, keeping keys unique (the last value wins, as a Go
-    /// map gets it). A `null` value is the empty string.
-    mutating func tags(into tags: inout [KeyValue]) throws(ZipkinDecodeError) {
+    /// map gets it). Text without escapes stays in the body.
+    mutating func tags(into tags: inout [ZipkinTag]) throws(ZipkinDecodeError) {
         tags.reserveCapacity(16)
         var seen = TagKeyFilter()
         try forEachMember { r, key throws(ZipkinDecodeError) in
-            guard let name = key.decoded ?? r.repeated.string(key.bytes) else {
-                throw ZipkinDecodeError("invalid UTF-8 in tag key")
-            }
-            let value = try r.string()
-            let mayRepeat = key.decoded == nil ? seen.insert(key.bytes) : seen.insert(name)
-            if mayRepeat, let i = tags.firstIndex(where: { $0.hasKey(name) }) {
-                tags[i].value = .string(value)
+            let name: UnsafeRawBufferPointer
+            if let decoded = key.decoded {
+                name = r.arena.copy(decoded)
             } else {
-                tags.append(KeyValue(name, .string(value)))
+                guard UTF8Text.isValid(key.bytes.assumingMemoryBound(to: UInt8.self)) else { throw ZipkinDecodeError("invalid UTF-8 in tag key") }
+                name = key.bytes
             }
+            tags.put(ZipkinTag(key: name, value: try r.text()), seen: &seen)
         }
+    }
+
+    /// A string's UTF-8 in the body, or in the arena when it had escapes.
+    mutating func text() throws(ZipkinDecodeError) -> UnsafeRawBufferPointer {
+        let start = json.position
+        if let bytes = try run({ r throws(JSONDecodeError) in try r.readStringInPlace() }),
+           UTF8Text.isValid(bytes.assumingMemoryBound(to: UInt8.self)) {
+            return bytes
+        }
+        json.position = start  // escapes, or invalid UTF-8: the general path decodes or reports it
+        return arena.copy(try string())
     }
 }
 

@@ -61,7 +61,7 @@ enum ZipkinPipeEncoding {
     }
 
     private static func jsonAttributes(_ bytes: UnsafeRawBufferPointer) throws(ZipkinDecodeError) -> [KeyValue] {
-        var reader = ZipkinJSONReader(bytes, maxDepth: 64)
+        var reader = ZipkinJSONReader(bytes, maxDepth: 64, arena: TextArena())
         var attributes: [KeyValue] = []
         try reader.run { r throws(JSONDecodeError) in
             r.skipWhitespace()

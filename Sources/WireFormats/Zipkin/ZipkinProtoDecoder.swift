@@ -4,7 +4,7 @@ import TraceModel
 /// Unlike upstream, an 8-byte `trace_id` (Envoy's HTTP_PROTO with 64-bit ids) is accepted and
 /// padded to 16 bytes like a 16-hex-digit id in JSON.
 enum ZipkinProtoDecoder {
-    static func decodeSpans(_ bytes: UnsafeRawBufferPointer, options: ZipkinDecodeOptions) throws(ZipkinDecodeError) -> [ZipkinSpan] {
+    static func decodeSpans(_ bytes: UnsafeRawBufferPointer, options: ZipkinDecodeOptions, arena: TextArena) throws(ZipkinDecodeError) -> [ZipkinSpan] {
         var reader = ZipkinProtoReader(ProtoReader(bytes))
         var spans: [ZipkinSpan] = []
         spans.reserveCapacity(min(bytes.count / 256 + 1, 4096))
@@ -17,7 +17,7 @@ enum ZipkinProtoDecoder {
             let index = spans.count
             var span = ZipkinProtoReader(try reader.run { r throws(ProtoDecodeError) in try r.message(tag) })
             do throws(ZipkinDecodeError) {
-                spans.append(try span.span())
+                spans.append(try span.span(arena: arena))
             } catch {
                 throw error.inSpan(index)
             }
@@ -69,7 +69,7 @@ struct ZipkinProtoReader {
         return try body(&reader)
     }
 
-    mutating func span() throws(ZipkinDecodeError) -> ZipkinSpan {
+    mutating func span(arena: TextArena) throws(ZipkinDecodeError) -> ZipkinSpan {
         var span = ZipkinSpan()
         var hasID = false
         var hasTraceID = false
@@ -94,11 +94,7 @@ struct ZipkinProtoReader {
                 span.annotations.append(try inZipkinField("annotations[\(index)]") { () throws(ZipkinDecodeError) in try r.submessage(tag) { m throws(ZipkinDecodeError) in try m.annotation() } })
             case 11:
                 let entry = try inZipkinField("tags") { () throws(ZipkinDecodeError) in try r.submessage(tag) { m throws(ZipkinDecodeError) in try m.tag() } }
-                if tagFilter.insert(entry.key), let i = span.tags.firstIndex(where: { $0.key == entry.key }) {
-                    span.tags[i] = entry
-                } else {
-                    span.tags.append(entry)
-                }
+                span.tags.put(ZipkinTag(key: arena.copy(entry.key), value: arena.copy(entry.value)), seen: &tagFilter)
             case 12, 13: _ = try r.run { p throws(ProtoDecodeError) in try p.uint64(tag) }
             default: try r.skip(tag)
             }
@@ -170,12 +166,12 @@ struct ZipkinProtoReader {
     }
 
     /// A `map<string, string>` entry: key 1, value 2, either may be missing.
-    private mutating func tag() throws(ZipkinDecodeError) -> KeyValue {
-        var entry = KeyValue("", .string(""))
+    private mutating func tag() throws(ZipkinDecodeError) -> (key: String, value: String) {
+        var entry = (key: "", value: "")
         try forEachField { r, tag throws(ZipkinDecodeError) in
             switch tag.field {
             case 1: entry.key = try inZipkinField("key") { () throws(ZipkinDecodeError) in try r.string(tag) }
-            case 2: entry.value = .string(try inZipkinField("value") { () throws(ZipkinDecodeError) in try r.string(tag) })
+            case 2: entry.value = try inZipkinField("value") { () throws(ZipkinDecodeError) in try r.string(tag) }
             default: try r.skip(tag)
             }
         }

@@ -19,8 +19,29 @@ struct ZipkinSpan {
     var localEndpoint: ZipkinEndpoint?
     var remoteEndpoint: ZipkinEndpoint?
     var annotations: [ZipkinAnnotation] = []
-    /// String values, in the order received, keys unique (a repeated key keeps its last value).
-    var tags: [KeyValue] = []
+    /// In the order received, keys unique (a repeated key keeps its last value).
+    var tags: [ZipkinTag] = []
+}
+
+/// A tag as read: key and value are UTF-8 (checked), in the body or in the decode's `TextArena`.
+struct ZipkinTag {
+    var key: UnsafeRawBufferPointer
+    var value: UnsafeRawBufferPointer
+
+    var keyText: String { String(decoding: key, as: UTF8.self) }
+    var valueText: String { String(decoding: value, as: UTF8.self) }
+}
+
+extension Array where Element == ZipkinTag {
+    /// `Map.Put`: a repeated key keeps its place and takes the new value. `seen` holds the keys
+    /// put so far, so that a new key is appended without a search.
+    mutating func put(_ tag: ZipkinTag, seen: inout TagKeyFilter) {
+        if seen.insert(tag.key), let i = firstIndex(where: { $0.key.hasSameBytes(as: tag.key) }) {
+            self[i].value = tag.value
+        } else {
+            append(tag)
+        }
+    }
 }
 
 enum ZipkinSpanKind: Sendable {

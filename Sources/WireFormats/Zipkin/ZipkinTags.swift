@@ -2,8 +2,8 @@ import TraceModel
 
 /// The tags the Zipkin translation treats specially (wire-formats.md §8.1).
 enum ZipkinTags {
-    static let serviceNameSource = "otlp.service.name.source"
-    static let startTimeAbsent = "otel.zipkin.absentField.startTime"
+    static let serviceNameSource: StaticString = "otlp.service.name.source"
+    static let startTimeAbsent: StaticString = "otel.zipkin.absentField.startTime"
 
     enum Role: Equatable {
         case plain
@@ -16,53 +16,53 @@ enum ZipkinTags {
         case link(Int)
     }
 
-    static func role(of key: String) -> Role {
-        let utf8 = key.utf8
-        guard let first = utf8.first else { return .plain }
-        if first == UInt8(ascii: "o"), key.hasPrefix("otlp.link.") { return linkIndex(key).map(Role.link) ?? .plain }
+    static func role(of key: UnsafeRawBufferPointer) -> Role {
+        guard let first = key.first else { return .plain }
+        if first == UInt8(ascii: "o"), key.count > 10, UnsafeRawBufferPointer(rebasing: key[..<10]).hasSameBytes(as: "otlp.link.") {
+            return linkIndex(UnsafeRawBufferPointer(rebasing: key[10...])).map(Role.link) ?? .plain
+        }
         // Most tags (Envoy's, say) are ruled out by first byte and length without hashing.
-        guard lengthsByFirstByte[Int(first)] & lengthBit(utf8.count) != 0 else { return .plain }
-        return specialKeys[key] ?? .plain
+        guard lengthsByFirstByte[Int(first)] & lengthBit(key.count) != 0 else { return .plain }
+        return specialKeys[String(decoding: key, as: UTF8.self)] ?? .plain
     }
 
     /// Whether a tag has the name of an attribute the endpoints set (which then replaces it).
-    static func namesEndpointAttribute(_ key: String) -> Bool {
-        guard let first = key.utf8.first, first == UInt8(ascii: "n") || first == UInt8(ascii: "p") || first == UInt8(ascii: "o") else {
+    static func namesEndpointAttribute(_ key: UnsafeRawBufferPointer) -> Bool {
+        guard let first = key.first, first == UInt8(ascii: "n") || first == UInt8(ascii: "p") || first == UInt8(ascii: "o") else {
             return false
         }
-        return endpointAttributeNames.contains(key)
+        return endpointAttributeNames.contains { key.hasSameBytes(as: $0) }
     }
 
-    static let endpointAttributeNames: Set<String> = [
+    static let endpointAttributeNames: [StaticString] = [
         "net.host.ip", "net.host.port", "peer.service", "net.peer.ip", "net.peer.port", startTimeAbsent,
     ]
 
     /// The scope a span belongs to: tag `otel.scope.name`, else `otel.library.name`, else "".
-    static func scopeName(in tags: [KeyValue]) -> String {
+    static func scopeName(in tags: [ZipkinTag]) -> String {
         value(in: tags, "otel.scope.name", or: "otel.library.name")
     }
 
-    static func scopeVersion(in tags: [KeyValue]) -> String {
+    static func scopeVersion(in tags: [ZipkinTag]) -> String {
         value(in: tags, "otel.scope.version", or: "otel.library.version")
     }
 
-    private static func value(in tags: [KeyValue], _ key: String, or fallback: String) -> String {
+    private static func value(in tags: [ZipkinTag], _ key: StaticString, or fallback: StaticString) -> String {
         var fallbackValue: String?
-        for tag in tags where tag.key.utf8.first == UInt8(ascii: "o") {
-            if tag.key == key { return tag.value.stringValue }
-            if tag.key == fallback { fallbackValue = tag.value.stringValue }
+        for tag in tags where tag.key.first == UInt8(ascii: "o") {
+            if tag.key.hasSameBytes(as: key) { return tag.valueText }
+            if tag.key.hasSameBytes(as: fallback) { fallbackValue = tag.valueText }
         }
         return fallbackValue ?? ""
     }
 
     /// Upstream formats the keys with `%d`: plain decimal without leading zeros.
-    private static func linkIndex(_ key: String) -> Int? {
-        let digits = key.utf8.dropFirst("otlp.link.".utf8.count)
+    private static func linkIndex(_ digits: UnsafeRawBufferPointer) -> Int? {
         guard !digits.isEmpty, digits.count <= 3, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-              digits.count == 1 || digits.first != UInt8(ascii: "0"),
-              let index = Int(Substring(digits)), index < 128
+              digits.count == 1 || digits.first != UInt8(ascii: "0")
         else { return nil }
-        return index
+        let index = digits.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+        return index < 128 ? index : nil
     }
 
     private static let specialKeys: [String: Role] = {
@@ -104,7 +104,7 @@ enum ZipkinTags {
         "process.runtime.name", "process.runtime.version", "process.runtime.description", "service.name",
         "service.namespace", "service.instance.id", "service.version", "telemetry.sdk.name", "telemetry.sdk.language",
         "telemetry.sdk.version", "telemetry.auto.version", "webengine.name", "webengine.version", "webengine.description",
-        "opencensus.starttime", "opencensus.exporterversion", "opencensus.resourcetype", serviceNameSource,
+        "opencensus.starttime", "opencensus.exporterversion", "opencensus.resourcetype", serviceNameSource.description,
     ]
 
     /// `parse_string_tags`: `^-?\d+$` → int (clamped to the int64 range, as Go's ParseInt

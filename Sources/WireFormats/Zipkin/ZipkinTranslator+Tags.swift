@@ -3,66 +3,60 @@ import TraceModel
 extension ZipkinTranslator {
     /// Tags to attributes, trace state, kind, status and links, as upstream's `zSpanToInternal`
     /// does. Returns whether some attribute could share a name with an endpoint attribute.
-    func applyTags(_ tags: [KeyValue], kind: ZipkinSpanKind, to span: inout Span) throws(ZipkinDecodeError) -> Bool {
+    func applyTags(_ tags: [ZipkinTag], kind: ZipkinSpanKind, to span: inout TranslatedSpan, _ scratch: inout SpanScratch) throws(ZipkinDecodeError) -> Bool {
         span.kind = Self.spanKind(kind)
         var statusCode: String?
         var statusDescription: (value: String, attributeIndex: Int)?
-        var linkTags: [(index: Int, tag: KeyValue)] = []
+        var linkTags: [(index: Int, tag: ZipkinTag)] = []
         var mayShadowEndpoints = false
-        // While every tag is a plain string attribute (all of Envoy's are), the tags array itself
-        // becomes the attributes: no copy. The first other tag starts copying.
-        var copying = parseStringTags
-        if copying { span.attributes.reserveCapacity(tags.count + 3) }
-        for (index, tag) in tags.enumerated() {
+        scratch.attributes.reserveCapacity(tags.count + 3)
+        for tag in tags {
             let role = ZipkinTags.role(of: tag.key)
-            if role == .plain {
-                if !mayShadowEndpoints { mayShadowEndpoints = ZipkinTags.namesEndpointAttribute(tag.key) }
-                if copying { appendAttribute(tag, to: &span) }
-                continue
-            }
-            if !copying {
-                copying = true
-                span.attributes.reserveCapacity(tags.count + 3)
-                span.attributes.append(contentsOf: tags[..<index])
-            }
             switch role {
-            case .plain, .resource, .scopeName, .scopeVersion:
+            case .plain:
+                if !mayShadowEndpoints { mayShadowEndpoints = ZipkinTags.namesEndpointAttribute(tag.key) }
+                appendAttribute(tag, to: &scratch.attributes)
+            case .resource, .scopeName, .scopeVersion:
                 break
             case .traceState:
-                span.traceState = tag.value.stringValue
+                span.traceState = tag.value
             case .spanKind where kind == .unspecified:
                 // Removed only when `kind` is absent; then "internal" is the one value read.
-                if tag.value.stringValue == "internal" { span.kind = .internal }
+                if tag.value.hasSameBytes(as: "internal") { span.kind = .internal }
             case .spanKind:
-                appendAttribute(tag, to: &span)
+                appendAttribute(tag, to: &scratch.attributes)
             case .statusCode:
-                statusCode = tag.value.stringValue
+                statusCode = tag.valueText
             case .statusDescription:
-                statusDescription = (tag.value.stringValue, span.attributes.count)
-                appendAttribute(tag, to: &span)
+                statusDescription = (tag.valueText, scratch.attributes.count)
+                appendAttribute(tag, to: &scratch.attributes)
             case .error:
                 span.status.code = .error
-                if tag.value.stringValue != "true" { appendAttribute(tag, to: &span) }
+                if !tag.value.hasSameBytes(as: "true") { appendAttribute(tag, to: &scratch.attributes) }
             case .link(let index):
                 linkTags.append((index, tag))
             }
         }
-        if !copying { span.attributes = tags }
         if let statusCode {
             let code = Self.statusCodes[statusCode] ?? .unset
             if span.status.code != .error { span.status.code = code }
             if let description = statusDescription {
                 span.status.message = description.value
-                span.attributes.remove(at: description.attributeIndex)
+                scratch.attributes.remove(at: description.attributeIndex)
             }
         }
-        if !linkTags.isEmpty { try applyLinks(linkTags, to: &span) }
+        if !linkTags.isEmpty { try applyLinks(linkTags, &scratch) }
         return mayShadowEndpoints
     }
 
-    private func appendAttribute(_ tag: KeyValue, to span: inout Span) {
-        guard parseStringTags else { return span.attributes.append(tag) }
-        span.attributes.append(KeyValue(tag.key, ZipkinTags.typedValue(tag.value.stringValue)))
+    private func appendAttribute(_ tag: ZipkinTag, to attributes: inout [AttributeRef]) {
+        guard parseStringTags else { return attributes.append(.string(tag.key, tag.value)) }
+        switch ZipkinTags.typedValue(tag.valueText) {
+        case .bool(let b): attributes.append(.bool(tag.key, b))
+        case .int(let i): attributes.append(.int(tag.key, i))
+        case .double(let d): attributes.append(.double(tag.key, d))
+        default: attributes.append(.string(tag.key, tag.value))
+        }
     }
 
     /// Both spellings upstream recognises; any other value (e.g. "OK") is unset.
@@ -83,16 +77,16 @@ extension ZipkinTranslator {
 
     /// `otlp.link.0`, `otlp.link.1`, … up to the first missing index become links; tags past a
     /// gap stay attributes, as upstream stops looking there.
-    private func applyLinks(_ linkTags: [(index: Int, tag: KeyValue)], to span: inout Span) throws(ZipkinDecodeError) {
-        var byIndex = [KeyValue?](repeating: nil, count: 128)
+    private func applyLinks(_ linkTags: [(index: Int, tag: ZipkinTag)], _ scratch: inout SpanScratch) throws(ZipkinDecodeError) {
+        var byIndex = [ZipkinTag?](repeating: nil, count: 128)
         for (index, tag) in linkTags { byIndex[index] = tag }
         var next = 0
         while next < 128, let tag = byIndex[next] {
-            if let link = try inZipkinField("tags." + tag.key, { () throws(ZipkinDecodeError) in try ZipkinPipeEncoding.link(tag.value.stringValue) }) {
-                span.links.append(link)
+            if let link = try inZipkinField("tags." + tag.keyText, { () throws(ZipkinDecodeError) in try ZipkinPipeEncoding.link(tag.valueText) }) {
+                scratch.links.append(link)
             }
             next += 1
         }
-        for (index, tag) in linkTags where index > next { appendAttribute(tag, to: &span) }
+        for (index, tag) in linkTags where index > next { appendAttribute(tag, to: &scratch.attributes) }
     }
 }

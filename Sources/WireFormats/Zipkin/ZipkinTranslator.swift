@@ -1,10 +1,13 @@
 import TraceModel
 
-/// Zipkin v2 spans to the span model as the OpenTelemetry Collector's zipkinv2 translator does
+/// Zipkin v2 spans translated as the OpenTelemetry Collector's zipkinv2 translator does
 /// (wire-formats.md §8.1), with the default (v0) attribute names for endpoints: `net.host.ip`,
-/// `net.host.port`, `peer.service`, `net.peer.ip`, `net.peer.port`.
+/// `net.host.port`, `peer.service`, `net.peer.ip`, `net.peer.port`. The result is written
+/// straight as OTLP protobuf (`ZipkinTranslatedSpans`).
 struct ZipkinTranslator {
     let parseStringTags: Bool
+    /// Holds the text of the attributes the translation makes (endpoint addresses, names).
+    let arena: TextArena
 
     /// Upstream's sort key for spans without a local service name; such spans get an empty resource.
     static let noServiceName = "OTLPResourceNoServiceName"
@@ -17,30 +20,43 @@ struct ZipkinTranslator {
         let keys = spans.map { GroupKey(service: Self.serviceKey($0), scope: ZipkinTags.scopeName(in: $0.tags)) }
         let order = Self.groupedOrder(keys)
 
-        var batch = TraceBatch()
-        var resource = ResourceSpans()
-        var scope = ScopeSpans()
+        var table = ZipkinTranslatedSpans(spanCount: spans.count)
+        var groups: [ZipkinTranslatedSpans.Group] = []
         var current: GroupKey?
+        var scratch = SpanScratch()
         for index in order {
             let key = keys[index]
             if key.service != current?.service {
-                if current != nil { Self.close(&scope, into: &resource, batch: &batch, resourceDone: true) }
-                resource = ResourceSpans(resource: Self.resource(service: key.service, tags: spans[index].tags))
-                // Room for every span in the first scope: most requests hold one service and one scope.
-                scope = Self.newScope(key.scope, tags: spans[index].tags, capacity: current == nil ? spans.count : 0)
-            } else if key.scope != current?.scope {
-                Self.close(&scope, into: &resource, batch: &batch, resourceDone: false)
-                scope = Self.newScope(key.scope, tags: spans[index].tags, capacity: 0)
+                groups.append(ZipkinTranslatedSpans.Group(resource: Self.resource(service: key.service, tags: spans[index].tags), scopes: []))
+            }
+            if key != current {
+                // The scope's spans run to where the next scope's begin (set below).
+                groups[groups.count - 1].scopes.append((Self.scope(key.scope, tags: spans[index].tags), table.spans.count..<table.spans.count))
             }
             current = key
             do throws(ZipkinDecodeError) {
-                scope.spans.append(try span(from: &spans[index]))
+                let span = try translate(&spans[index], &scratch)
+                table.append(span, attributes: scratch.attributes, events: scratch.events, links: scratch.links)
             } catch {
                 throw error.inSpan(index)
             }
         }
-        Self.close(&scope, into: &resource, batch: &batch, resourceDone: true)
-        return batch
+        var end = table.spans.count
+        for g in groups.indices.reversed() {
+            for s in groups[g].scopes.indices.reversed() {
+                let start = groups[g].scopes[s].spans.lowerBound
+                groups[g].scopes[s].spans = start..<end
+                end = start
+            }
+        }
+        return TraceBatch(resourceSpans: groups.map(table.resourceSpans))
+    }
+
+    /// The lists of the span being translated, reused from span to span.
+    struct SpanScratch {
+        var attributes: [AttributeRef] = []
+        var events: [SpanEvent] = []
+        var links: [SpanLink] = []
     }
 
     private struct GroupKey: Comparable, Hashable {
@@ -69,57 +85,43 @@ struct ZipkinTranslator {
         return groupOfKey.sorted { $0.key < $1.key }.flatMap { members[$0.value] }
     }
 
-    private static func serviceKey(_ span: ZipkinSpan) -> String {
+    private static func serviceKey(_ span: borrowing ZipkinSpan) -> String {
         guard let name = span.localEndpoint?.serviceName, !name.isEmpty else { return noServiceName }
         return name
     }
 
-    private static func close(_ scope: inout ScopeSpans, into resource: inout ResourceSpans, batch: inout TraceBatch, resourceDone: Bool) {
-        resource.scopeSpans.append(scope)
-        scope = ScopeSpans()
-        if resourceDone {
-            batch.resourceSpans.append(resource)
-            resource = ResourceSpans()
-        }
-    }
-
     /// `service.name` (or the key named by tag `otlp.service.name.source`) plus the resource-like
     /// tags of the group's first span; empty when the service name is missing.
-    private static func resource(service: String, tags: [KeyValue]) -> Resource {
+    private static func resource(service: String, tags: [ZipkinTag]) -> Resource {
         guard service != noServiceName else { return Resource() }
         var attributes: [KeyValue] = []
-        let nameKey = tags.first { $0.key == ZipkinTags.serviceNameSource }?.value.stringValue ?? ""
+        let nameKey = tags.first { $0.key.hasSameBytes(as: ZipkinTags.serviceNameSource) }?.valueText ?? ""
         attributes.append(KeyValue(nameKey.isEmpty ? "service.name" : nameKey, .string(service)))
-        for tag in tags where tag.key != ZipkinTags.serviceNameSource {
-            if case .resource = ZipkinTags.role(of: tag.key) { attributes.put(tag.key, tag.value) }
+        for tag in tags where !tag.key.hasSameBytes(as: ZipkinTags.serviceNameSource) {
+            if case .resource = ZipkinTags.role(of: tag.key) { attributes.put(tag.keyText, .string(tag.valueText)) }
         }
         return Resource(attributes: attributes)
     }
 
-    private static func newScope(_ name: String, tags: [KeyValue], capacity: Int) -> ScopeSpans {
-        var scope = ScopeSpans()
-        scope.spans.reserveCapacity(capacity)
-        if !name.isEmpty {
-            scope.scope = InstrumentationScope(name: name, version: ZipkinTags.scopeVersion(in: tags))
-        }
-        return scope
+    private static func scope(_ name: String, tags: [ZipkinTag]) -> InstrumentationScope {
+        name.isEmpty ? InstrumentationScope() : InstrumentationScope(name: name, version: ZipkinTags.scopeVersion(in: tags))
     }
 
-    private func span(from zipkin: inout ZipkinSpan) throws(ZipkinDecodeError) -> Span {
-        var span = Span(traceID: zipkin.traceID, spanID: zipkin.id, name: zipkin.name)
-        if zipkin.parentID != zipkin.id { span.parentSpanID = zipkin.parentID }
-        var tags: [KeyValue] = []
-        swap(&tags, &zipkin.tags)
-        let mayShadowEndpoints = try applyTags(tags, kind: zipkin.kind, to: &span)
-        addEndpointAttributes(zipkin, to: &span, putting: mayShadowEndpoints)
-        try setTimes(zipkin, on: &span)
+    private func translate(_ zipkin: inout ZipkinSpan, _ scratch: inout SpanScratch) throws(ZipkinDecodeError) -> ZipkinTranslatedSpans.Span {
+        var span = ZipkinTranslatedSpans.Span(fields: TranslatedSpan(traceID: zipkin.traceID, spanID: zipkin.id, name: arena.copy(zipkin.name)))
+        if zipkin.parentID != zipkin.id { span.fields.parentSpanID = zipkin.parentID }
+        scratch.attributes.removeAll(keepingCapacity: true)
+        scratch.links.removeAll(keepingCapacity: true)
+        let mayShadowEndpoints = try applyTags(zipkin.tags, kind: zipkin.kind, to: &span.fields, &scratch)
+        addEndpointAttributes(zipkin, to: &scratch.attributes, putting: mayShadowEndpoints)
+        try setTimes(zipkin, on: &span.fields, &scratch.attributes)
         var annotations: [ZipkinAnnotation] = []
         swap(&annotations, &zipkin.annotations)
-        span.events = try inZipkinField("annotations") { () throws(ZipkinDecodeError) in try Self.events(annotations) }
+        scratch.events = try inZipkinField("annotations") { () throws(ZipkinDecodeError) in try Self.events(annotations) }
         return span
     }
 
-    private func setTimes(_ zipkin: ZipkinSpan, on span: inout Span) throws(ZipkinDecodeError) {
+    private func setTimes(_ zipkin: borrowing ZipkinSpan, on span: inout TranslatedSpan, _ attributes: inout [AttributeRef]) throws(ZipkinDecodeError) {
         let (start, startOverflow) = zipkin.timestamp.multipliedReportingOverflow(by: 1000)
         let (length, lengthOverflow) = zipkin.duration.multipliedReportingOverflow(by: 1000)
         let (end, endOverflow) = start.addingReportingOverflow(length)
@@ -128,24 +130,35 @@ struct ZipkinTranslator {
         span.startTimeUnixNano = start
         span.endTimeUnixNano = end
         if zipkin.marksAbsentTimestamp {
-            span.attributes.put(ZipkinTags.startTimeAbsent, .bool(true))
+            attributes.put(.bool(AttributeRef.key(ZipkinTags.startTimeAbsent), true))
         }
     }
 
     /// Endpoint attributes replace tags of the same name (upstream's `Map.Put*`); `putting` is
     /// false when no tag could have such a name, which saves the search.
-    private func addEndpointAttributes(_ zipkin: ZipkinSpan, to span: inout Span, putting: Bool) {
-        func set(_ key: String, _ value: AnyValue) {
-            if putting { span.attributes.put(key, value) } else { span.attributes.append(KeyValue(key, value)) }
+    private func addEndpointAttributes(_ zipkin: borrowing ZipkinSpan, to attributes: inout [AttributeRef], putting: Bool) {
+        func set(_ attribute: AttributeRef) {
+            if putting { attributes.put(attribute) } else { attributes.append(attribute) }
         }
         if let local = zipkin.localEndpoint {
-            if let ip = local.ipv6 ?? local.ipv4 { set("net.host.ip", .string(ip)) }
-            if local.port > 0 { set("net.host.port", .int(Int64(local.port))) }
+            if let ip = local.ipv6 ?? local.ipv4 { set(.string(AttributeRef.key("net.host.ip"), arena.copy(ip))) }
+            if local.port > 0 { set(.int(AttributeRef.key("net.host.port"), Int64(local.port))) }
         }
         if let remote = zipkin.remoteEndpoint {
-            if !remote.serviceName.isEmpty { set("peer.service", .string(remote.serviceName)) }
-            if let ip = remote.ipv6 ?? remote.ipv4 { set("net.peer.ip", .string(ip)) }
-            if remote.port > 0 { set("net.peer.port", .int(Int64(remote.port))) }
+            if !remote.serviceName.isEmpty { set(.string(AttributeRef.key("peer.service"), arena.copy(remote.serviceName))) }
+            if let ip = remote.ipv6 ?? remote.ipv4 { set(.string(AttributeRef.key("net.peer.ip"), arena.copy(ip))) }
+            if remote.port > 0 { set(.int(AttributeRef.key("net.peer.port"), Int64(remote.port))) }
+        }
+    }
+}
+
+extension Array where Element == AttributeRef {
+    /// `Map.Put`: replaces the value of an existing key in place, else appends.
+    mutating func put(_ attribute: AttributeRef) {
+        if let i = firstIndex(where: { $0.key.hasSameBytes(as: attribute.key) }) {
+            self[i].takeValue(of: attribute)
+        } else {
+            append(attribute)
         }
     }
 }

@@ -11,11 +11,14 @@ struct ZipkinV1Converter {
     /// The v2 spans being built; the first always exists.
     private var spans: [ZipkinSpan]
     private var cs, sr, ss, cr, ms, mr, ws, wr: ZipkinV1Annotation?
+    /// Where the tags' text goes.
+    private let arena: TextArena
+    private var seenTags: [TagKeyFilter]
 
-    static func convert(_ source: ZipkinV1Span, into out: inout [ZipkinSpan]) {
+    static func convert(_ source: ZipkinV1Span, arena: TextArena, into out: inout [ZipkinSpan]) {
         var source = source
         source.sortAnnotations()
-        var converter = ZipkinV1Converter(source: source)
+        var converter = ZipkinV1Converter(source: source, arena: arena)
         converter.processAnnotations()
         converter.processBinaryAnnotations()
         for var span in converter.spans {
@@ -24,9 +27,11 @@ struct ZipkinV1Converter {
         }
     }
 
-    private init(source: ZipkinV1Span) {
+    private init(source: ZipkinV1Span, arena: TextArena) {
         self.source = source
+        self.arena = arena
         spans = [Self.newSpan(source, endpoint: nil)]
+        seenTags = [TagKeyFilter()]
     }
 
     private static func newSpan(_ source: ZipkinV1Span, endpoint: ZipkinEndpoint?) -> ZipkinSpan {
@@ -51,6 +56,7 @@ struct ZipkinV1Converter {
 
     private mutating func appendSpan(_ endpoint: ZipkinEndpoint) -> Int {
         spans.append(Self.newSpan(source, endpoint: endpoint))
+        seenTags.append(TagKeyFilter())
         return spans.count - 1
     }
 
@@ -196,7 +202,7 @@ struct ZipkinV1Converter {
             let index = spanIndex(for: annotation.endpoint)
             // An empty "lc" only marks the local endpoint.
             if annotation.key == "lc" && value.isEmpty { continue }
-            spans[index].tags.put(annotation.key, .string(value))
+            spans[index].tags.put(ZipkinTag(key: arena.copy(annotation.key), value: arena.copy(value)), seen: &seenTags[index])
         }
         setRemoteEndpoints(ca: ca, sa: sa, ma: ma)
     }

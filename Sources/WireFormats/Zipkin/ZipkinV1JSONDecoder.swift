@@ -2,16 +2,16 @@ import TraceModel
 
 /// The spans of a Zipkin v1 JSON list (wire-formats.md §6.3), each converted to v2.
 enum ZipkinV1JSONDecoder {
-    static func decodeSpans(_ bytes: UnsafeRawBufferPointer, options: ZipkinDecodeOptions) throws(ZipkinDecodeError) -> [ZipkinSpan] {
-        var reader = ZipkinJSONReader(bytes, maxDepth: options.maxDepth)
+    static func decodeSpans(_ bytes: UnsafeRawBufferPointer, options: ZipkinDecodeOptions, arena: TextArena) throws(ZipkinDecodeError) -> [ZipkinSpan] {
+        var reader = ZipkinJSONReader(bytes, maxDepth: options.maxDepth, arena: arena)
         var spans: [ZipkinSpan] = []
-        try reader.forEachSpan { r, _ throws(ZipkinDecodeError) in ZipkinV1Converter.convert(try r.v1Span(), into: &spans) }
+        try reader.forEachSpan { r, _ throws(ZipkinDecodeError) in ZipkinV1Converter.convert(try r.v1Span(), arena: arena, into: &spans) }
         return spans
     }
 }
 
 extension ZipkinJSONReader {
-    private static let v1SpanKeys: [StaticString] = ["timestamp", "duration", "annotations", "binaryannotations", "debug"]
+    private static let v1SpanKeys = JSONMemberNames(["timestamp", "duration", "annotations", "binaryannotations", "debug"])
 
     mutating func v1Span() throws(ZipkinDecodeError) -> ZipkinV1Span {
         var span = ZipkinV1Span()

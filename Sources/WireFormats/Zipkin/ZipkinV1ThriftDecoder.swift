@@ -5,14 +5,14 @@ import TraceModel
 /// Binary annotations are read as Zipkin's own v1 reader reads them: STRING values become tags,
 /// a BOOL true under `ca`/`sa`/`ma` with a host is the remote endpoint, other types are dropped.
 enum ZipkinV1ThriftDecoder {
-    static func decodeSpans(_ bytes: UnsafeRawBufferPointer, options: ZipkinDecodeOptions) throws(ZipkinDecodeError) -> [ZipkinSpan] {
+    static func decodeSpans(_ bytes: UnsafeRawBufferPointer, options: ZipkinDecodeOptions, arena: TextArena) throws(ZipkinDecodeError) -> [ZipkinSpan] {
         var decoder = ZipkinV1ThriftSpanDecoder(reader: ThriftBinaryReader(bytes, maxDepth: options.maxDepth))
         let count = try decoder.run { r throws(ThriftDecodeError) in try r.readListHeader(of: .struct) }
         var spans: [ZipkinSpan] = []
         spans.reserveCapacity(count)
         for index in 0..<count {
             do throws(ZipkinDecodeError) {
-                ZipkinV1Converter.convert(try decoder.span(), into: &spans)
+                ZipkinV1Converter.convert(try decoder.span(), arena: arena, into: &spans)
             } catch {
                 throw error.inSpan(index)
             }

@@ -4,8 +4,8 @@ import TraceModel
 /// body bytes. Keys are matched without making strings of them, ignoring ASCII case as upstream's
 /// Go decoder does; unknown keys are skipped.
 enum ZipkinV2JSONDecoder {
-    static func decodeSpans(_ bytes: UnsafeRawBufferPointer, options: ZipkinDecodeOptions) throws(ZipkinDecodeError) -> [ZipkinSpan] {
-        var reader = ZipkinJSONReader(bytes, maxDepth: options.maxDepth)
+    static func decodeSpans(_ bytes: UnsafeRawBufferPointer, options: ZipkinDecodeOptions, arena: TextArena) throws(ZipkinDecodeError) -> [ZipkinSpan] {
+        var reader = ZipkinJSONReader(bytes, maxDepth: options.maxDepth, arena: arena)
         var spans: [ZipkinSpan] = []
         // A span of the Istio kind takes about 1.5 KB of JSON.
         spans.reserveCapacity(min(bytes.count / 512 + 1, 4096))
@@ -15,9 +15,9 @@ enum ZipkinV2JSONDecoder {
 }
 
 extension ZipkinJSONReader {
-    private static let spanKeys: [StaticString] = [
+    private static let spanKeys = JSONMemberNames([
         "kind", "timestamp", "duration", "localendpoint", "remoteendpoint", "annotations", "tags", "debug", "shared",
-    ]
+    ])
 
     mutating func v2Span() throws(ZipkinDecodeError) -> ZipkinSpan {
         var span = ZipkinSpan()
@@ -39,7 +39,10 @@ extension ZipkinJSONReader {
         (span.traceID, span.id) = try ids.required()
         (span.parentID, span.name) = (ids.parentID, ids.name)
         span.marksAbsentTimestamp = span.timestamp == 0
-        return span
+        // Moved out: the member closure captured `span`, so returning it would copy it.
+        var result = ZipkinSpan()
+        swap(&result, &span)
+        return result
     }
 
     /// `[{timestamp, value}]`; each timestamp at least 1, as upstream requires.
