@@ -296,3 +296,22 @@ func zipkinDecoders_neverTrap_onTruncatedOrFlippedFixtures(name: String) throws 
         _ = try? decode(mutated)
     }
 }
+
+/// A tags object of plain string members is read in one pass; escapes, `null` members, other
+/// whitespace and repeated keys or `tags` members read member by member, to the same attributes.
+@Test func zipkinTags_readTheSame_plainOrNot() throws {
+    func attributes(_ members: String) throws -> [KeyValue] { spans(try v2("[" + span(members) + "]"))[0].attributes }
+    let expected = [KeyValue("a", .string("3")), KeyValue("b", .string("2"))]
+    #expect(try attributes(#","tags":{"a":"1","b":"2","a":"3"}"#) == expected)
+    #expect(try attributes(#","tags":{"a":"1","\u0062":"2","a":"3"}"#) == expected)
+    #expect(try attributes(#","tags":{"a":"1","b":"\u0032","a":"3"}"#) == expected)
+    #expect(try attributes(#","tags":{"a":"1","n":null,"b":"2","a":"3"}"#) == expected)
+    #expect(try attributes(#","tags": { "a" : "1" ,"b":"2",\#t\#n"a":"3" } "#) == expected)
+    #expect(try attributes(#","tags":{"a":"1","b":"2"},"tags":{"a":"3"}"#) == expected)
+    #expect(try attributes(#","tags":{}"#) == [])
+    #expect(try attributes(#","tags":{"é":"ü"}"#) == [KeyValue("é", .string("ü"))])
+    let notString = v2Error("[" + span(#","tags":{"a":"1","b":2}"#) + "]")
+    #expect(notString?.field == "tags.b" && notString?.reason.contains("expected '\"'") == true, "\(String(describing: notString))")
+    let noComma = v2Error("[" + span(#","tags":{"a":"1" "b":"2"}"#) + "]")
+    #expect(noComma?.field == "tags" && noComma?.reason.contains("',' or '}'") == true, "\(String(describing: noComma))")
+}

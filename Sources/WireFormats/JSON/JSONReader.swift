@@ -23,6 +23,14 @@ struct JSONReader {
         }
     }
 
+    /// The next significant byte after whitespace, or nil at the end; nothing is consumed but
+    /// the whitespace.
+    @inline(__always)
+    mutating func skipWhitespaceAndPeek() -> UInt8? {
+        skipWhitespace()
+        return position < end ? byte(at: position) : nil
+    }
+
     /// The next significant byte, after whitespace.
     mutating func peek() throws(JSONDecodeError) -> UInt8 {
         skipWhitespace()

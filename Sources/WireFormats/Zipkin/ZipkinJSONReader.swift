@@ -210,7 +210,10 @@ struct ZipkinJSONReader {
     /// map gets it). Text without escapes stays in the body.
     mutating func tags(into tags: inout [ZipkinTag]) throws(ZipkinDecodeError) {
         tags.reserveCapacity(16)
+        if tags.isEmpty, plainTags(into: &tags) { return }
+        // A repeated `tags` member adds to the map, as Go's decoder fills the same map.
         var seen = TagKeyFilter()
+        for tag in tags { _ = seen.insert(tag.key) }
         try forEachMember { r, key throws(ZipkinDecodeError) in
             let name: UnsafeRawBufferPointer
             if let decoded = key.decoded {
@@ -221,6 +224,54 @@ struct ZipkinJSONReader {
             }
             tags.put(ZipkinTag(key: name, value: try r.text()), seen: &seen)
         }
+    }
+
+    /// The tags object in one pass while it holds only string members without escapes (Envoy's
+    /// and most clients' tags). Anything else returns false with nothing read and `tags` left
+    /// empty, and `tags(into:)` reads the object member by member, reporting any error.
+    private mutating func plainTags(into tags: inout [ZipkinTag]) -> Bool {
+        let start = json.position
+        var seen = TagKeyFilter()
+        guard readPlainTags(into: &tags, &seen) else {
+            json.position = start
+            tags.removeAll(keepingCapacity: true)
+            return false
+        }
+        return true
+    }
+
+    private mutating func readPlainTags(into tags: inout [ZipkinTag], _ seen: inout TagKeyFilter) -> Bool {
+        json.skipWhitespace()
+        guard json.position < json.end, json.byte(at: json.position) == UInt8(ascii: "{") else { return false }
+        json.position &+= 1
+        json.skipWhitespace()
+        if json.position < json.end, json.byte(at: json.position) == UInt8(ascii: "}") {
+            json.position &+= 1
+            return true
+        }
+        while true {
+            guard let key = plainString() else { return false }
+            json.skipWhitespace()
+            guard json.position < json.end, json.byte(at: json.position) == UInt8(ascii: ":") else { return false }
+            json.position &+= 1
+            json.skipWhitespace()
+            guard let value = plainString() else { return false }
+            tags.put(ZipkinTag(key: key, value: value), seen: &seen)
+            json.skipWhitespace()
+            guard json.position < json.end else { return false }
+            let next = json.byte(at: json.position)
+            json.position &+= 1
+            if next == UInt8(ascii: "}") { return true }
+            guard next == UInt8(ascii: ","), json.skipWhitespaceAndPeek() == UInt8(ascii: "\"") else { return false }
+        }
+    }
+
+    /// A string without escapes whose bytes are UTF-8, in place; nil for anything else.
+    @inline(__always)
+    private mutating func plainString() -> UnsafeRawBufferPointer? {
+        guard let bytes = try? json.readStringInPlace(), UTF8Text.isValid(bytes.assumingMemoryBound(to: UInt8.self))
+        else { return nil }
+        return bytes
     }
 
     /// A string's UTF-8 in the body, or in the arena when it had escapes.
