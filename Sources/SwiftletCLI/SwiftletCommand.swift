@@ -71,6 +71,9 @@ public enum SwiftletCommand {
         } catch {
             fail(1, "\(error)")
         }
+        // What starting freed (the config's trees, parsers' buffers) stays below the arenas'
+        // trim threshold (`Heap.tune`); give its pages back once, before serving.
+        Heap.returnFreePages()
         let reloader = ServiceReloader(running: service, logger: logger)
         // Reloads and the final shutdown run one at a time, in the order asked.
         let control = DispatchQueue(label: "swiftlet.control")
