@@ -98,6 +98,16 @@ final class TestClient {
         return TestResponse(status: status, headers: headers, body: body)
     }
 
+    /// Exactly `count` bytes, or nil on EOF, error or timeout first.
+    func readBytes(_ count: Int) -> [UInt8]? {
+        for _ in 0..<100_000 where pending.count < count {
+            guard fill() else { return nil }
+        }
+        guard pending.count >= count else { return nil }
+        defer { pending.removeFirst(count) }
+        return Array(pending[0..<count])
+    }
+
     /// True when the server closed the connection (EOF or reset) before the read timeout.
     func isClosedByPeer() -> Bool {
         var byte: UInt8 = 0

@@ -24,10 +24,18 @@ protocol ConnectionProtocol: AnyObject {
     func connectionTimedOut(_ connection: Connection) -> Bool
     /// Graceful shutdown was asked for (server stopping, client going away).
     func connectionShutdownRequested(_ connection: Connection)
+    /// The server that accepted this connection was replaced by a reload: finish what the peer
+    /// sent, tell it to go elsewhere for more, and close only once it has nothing in flight here.
+    func connectionHandOverRequested(_ connection: Connection)
     /// The descriptor is closed; nothing more will be called.
     func connectionClosed(_ connection: Connection)
     /// Whether more input is wanted now (back-pressure: false pauses reading).
     func wantsToRead(_ connection: Connection) -> Bool
+}
+
+extension ConnectionProtocol {
+    /// Clients are never handed over.
+    func connectionHandOverRequested(_ connection: Connection) {}
 }
 
 /// One socket, confined to its own serial queue: it owns the descriptor, its readiness, the input and
@@ -109,6 +117,14 @@ final class Connection: @unchecked Sendable {
             if wantsToRead { readAvailable() }
             guard !isClosed else { return }
             handler?.connectionShutdownRequested(self)
+        }
+    }
+
+    func requestHandOver() {
+        queue.async { [self] in
+            guard !isClosed else { return }
+            handler?.connectionHandOverRequested(self)
+            flush()
         }
     }
 

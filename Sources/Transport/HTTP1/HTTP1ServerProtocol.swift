@@ -90,6 +90,11 @@ final class HTTP1ServerProtocol: ConnectionProtocol, @unchecked Sendable {
         if closesIdle(c) { c.close() }
     }
 
+    /// Nothing to do now: an idle connection stays open, so a request the client is sending is
+    /// not cut off (the keep-alive race of RFC 9112 §9.3.1), and every answer from now on says
+    /// `Connection: close` (`respond`). The idle timeout closes a connection the client leaves.
+    func connectionHandOverRequested(_ c: Connection) {}
+
     func connectionClosed(_ c: Connection) { releaseAdmission() }
 
     func wantsToRead(_ c: Connection) -> Bool {
@@ -279,7 +284,7 @@ final class HTTP1ServerProtocol: ConnectionProtocol, @unchecked Sendable {
     }
 
     private func respond(_ c: Connection, _ response: HTTPResponse, head: RequestHead?, keepAlive: Bool) {
-        var keepAlive = keepAlive && !context.isShuttingDown && !c.peerClosed
+        var keepAlive = keepAlive && !context.isShuttingDown && !context.isHandedOver && !c.peerClosed
         if response.headers.contains(where: { $0.0.lowercased() == "connection" && $0.1.lowercased() == "close" }) {
             keepAlive = false
         }

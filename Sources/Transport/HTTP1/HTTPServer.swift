@@ -70,6 +70,21 @@ public final class HTTPServer: Sendable {
         context.logger.info("HTTP server listening", ["endpoint": context.configuration.endpoint.description, "port": listener.port])
     }
 
+    /// For a reload that replaces this server's receiver with one of other settings: stops
+    /// accepting (the successor takes the listening socket over) and lets every open connection
+    /// end on its own, served meanwhile as before: HTTP/1.1 answers its next request with
+    /// `Connection: close`, HTTP/2 sends a graceful GOAWAY and answers every stream it took. A
+    /// client so never meets a connection closed without an answer. Returns at once; `shutdown`
+    /// closes what is still open when the process stops.
+    public func handOver() {
+        context.handedOver.store(true, ordering: .sequentiallyConsistent)
+        listener.withLock { $0.take() }?.stop()
+        for connection in context.snapshot() { connection.requestHandOver() }
+    }
+
+    /// Connections open now (accepted and not yet closed).
+    public var openConnections: Int { context.count }
+
     /// The port actually bound (useful with port 0); 0 before `start`.
     public var boundPort: Int { port.load(ordering: .relaxed) }
 
@@ -93,6 +108,8 @@ final class ServerContext: Sendable {
     let logger: Logger
     let handler: any HTTPHandler
     let shuttingDown = Atomic<Bool>(false)
+    /// Replaced by a reload (`HTTPServer.handOver`): connections end after their next answer.
+    let handedOver = Atomic<Bool>(false)
     private let connections = Mutex<[UInt64: Connection]>([:])
     private let nextID = Atomic<UInt64>(0)
     private let lastLimitWarning = Atomic<UInt64>(0)
@@ -105,6 +122,7 @@ final class ServerContext: Sendable {
     }
 
     var isShuttingDown: Bool { shuttingDown.load(ordering: .relaxed) }
+    var isHandedOver: Bool { handedOver.load(ordering: .relaxed) }
     var count: Int { connections.withLock { $0.count } }
 
     /// Called on the listener queue only, so the count check and the insert cannot race with another accept.

@@ -22,7 +22,11 @@ final class HTTP2ServerProtocol: ConnectionProtocol, HTTP2SessionDelegate, @unch
     private var session: HTTP2Session?
     private weak var connection: Connection?
     private var streams: [Int32: Stream] = [:]
+    /// A GOAWAY naming the last stream taken has been queued, or the peer sent GOAWAY: once no
+    /// stream is open the connection closes.
     private var shuttingDown = false
+    /// `announceShutdown` was sent for a hand-over; the final GOAWAY follows its PING.
+    private var handingOver = false
 
     init(context: ServerContext) {
         self.context = context
@@ -80,6 +84,23 @@ final class HTTP2ServerProtocol: ConnectionProtocol, HTTP2SessionDelegate, @unch
     }
 
     func connectionShutdownRequested(_ c: Connection) {
+        shuttingDown = true
+        session?.goAway()
+        session?.send()
+        finishIfDone(c)
+    }
+
+    /// Graceful GOAWAY in two steps (RFC 9113 §6.8), so that no stream the client is sending
+    /// meets a refusal; every stream taken is answered before the connection closes.
+    func connectionHandOverRequested(_ c: Connection) {
+        guard !shuttingDown, !handingOver, let session else { return }
+        handingOver = true
+        session.announceShutdown()
+        session.send()
+    }
+
+    func shutdownPingAcknowledged() {
+        guard handingOver, !shuttingDown, let c = connection else { return }
         shuttingDown = true
         session?.goAway()
         session?.send()
@@ -155,7 +176,10 @@ final class HTTP2ServerProtocol: ConnectionProtocol, HTTP2SessionDelegate, @unch
         // A stream dispatched to its handler releases its bytes when the handler is done.
         if let stream = streams[streamID], !stream.answered { release(stream) }
         streams[streamID] = nil
-        if let c = connection { finishIfDone(c) }
+        // nghttp2 reports the close while it serializes the stream's last frame, before
+        // `HTTP2Session.send` has queued its bytes: closing now would drop the answer.
+        guard let c = connection else { return }
+        c.queue.async { [weak self] in self?.finishIfDone(c) }
     }
 
     func goAwayReceived(lastStreamID: Int32, errorCode: UInt32) {

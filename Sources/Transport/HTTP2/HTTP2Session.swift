@@ -15,6 +15,12 @@ protocol HTTP2SessionDelegate: AnyObject {
     func streamClosed(streamID: Int32, errorCode: UInt32)
     /// The peer sent GOAWAY: streams above `lastStreamID` were not processed.
     func goAwayReceived(lastStreamID: Int32, errorCode: UInt32)
+    /// The peer acknowledged the PING that `announceShutdown` sent.
+    func shutdownPingAcknowledged()
+}
+
+extension HTTP2SessionDelegate {
+    func shutdownPingAcknowledged() {}
 }
 
 /// One nghttp2 session over one `Connection`. nghttp2 never touches the socket: bytes go in with
@@ -49,6 +55,8 @@ final class HTTP2Session {
     /// Set when `sendDataFrame` wrote during the last `nghttp2_session_mem_send`, which may then
     /// return 0 although it produced output.
     private var wroteDataFrames = false
+    /// `announceShutdown`'s GOAWAY is queued; its PING follows it out.
+    private var pingsAfterGoAway = false
     /// Unsent output above which nghttp2 keeps its frames queued: frames go to the socket in
     /// writes of about this size, through a buffer the connection keeps (`Connection.flush`), so
     /// a large message costs no fresh memory per send. Each write may wait for a wake-up when the
@@ -159,6 +167,27 @@ final class HTTP2Session {
         let last = nghttp2_session_get_last_proc_stream_id(session)
         nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), last, errorCode, nil, 0)
     }
+
+    /// The first step of a graceful shutdown (RFC 9113 §6.8): a GOAWAY naming the highest stream
+    /// id, so the peer opens no new stream here, and a PING after it. Once the PING comes back
+    /// (`shutdownPingAcknowledged`), every stream the peer opened before it read the GOAWAY has
+    /// arrived, and `goAway()` can name the last one without refusing a stream in flight.
+    /// nghttp2 sends PINGs ahead of GOAWAY, so the PING is submitted once the GOAWAY is out.
+    func announceShutdown() {
+        guard nghttp2_submit_shutdown_notice(session) == 0 else { return }
+        pingsAfterGoAway = true
+    }
+
+    private func goAwaySent() {
+        guard pingsAfterGoAway else { return }
+        pingsAfterGoAway = false
+        withUnsafeBytes(of: Self.shutdownPingData) {
+            _ = nghttp2_submit_ping(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), $0.baseAddress?.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
+    /// The opaque data of `announceShutdown`'s PING, told apart from the peer's own PINGs by it.
+    private static let shutdownPingData: UInt64 = 0x5357_4C54_4259_4521
 
     func terminate(errorCode: UInt32) {
         nghttp2_session_terminate_session(session, errorCode)
@@ -277,9 +306,19 @@ final class HTTP2Session {
                 if endStream { session.delegate?.dataEnded(streamID: header.stream_id) }
             case NGHTTP2_GOAWAY.rawValue:
                 session.delegate?.goAwayReceived(lastStreamID: frame.pointee.goaway.last_stream_id, errorCode: frame.pointee.goaway.error_code)
+            case NGHTTP2_PING.rawValue:
+                let ping = frame.pointee.ping
+                let data = withUnsafeBytes(of: ping.opaque_data) { $0.loadUnaligned(as: UInt64.self) }
+                if header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0, data == HTTP2Session.shutdownPingData {
+                    session.delegate?.shutdownPingAcknowledged()
+                }
             default:
                 break
             }
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_frame_send_callback(callbacks) { _, frame, userData in
+            if let frame, UInt32(frame.pointee.hd.type) == NGHTTP2_GOAWAY.rawValue { HTTP2Session.from(userData).goAwaySent() }
             return 0
         }
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks) { _, _, streamID, data, length, userData in
