@@ -41,6 +41,18 @@ extension Component {
     public func shutdown(deadline: UInt64) { shutdown() }
 }
 
+/// A receiver that a reload may replace by one of other settings without closing its clients'
+/// connections under them.
+public protocol HandsOverConnections: Component {
+    /// Instead of `shutdown`: stops accepting and returns at once; open connections go on
+    /// delivering into the consumer the receiver was made with (which the reload points at the
+    /// new pipelines) until each ends after its next answer, or idle. `shutdown` closes what is
+    /// left.
+    func handOver()
+    /// Whether a connection it handed over is still open.
+    var hasOpenConnections: Bool { get }
+}
+
 /// What the running service offers its components.
 public protocol ComponentHost: Sendable {
     /// The started extension with this id, if the service runs one.

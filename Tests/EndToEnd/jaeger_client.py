@@ -6,6 +6,10 @@ Runs in the Jaeger venv (.venv-jaeger, see jaeger-requirements.txt), not the mai
   python jaeger_client.py collector http://127.0.0.1:14268/api/traces TAG
   python jaeger_client.py agent 6831 TAG
   python jaeger_client.py grpc 127.0.0.1:14250 TAG
+  python jaeger_client.py stream http://127.0.0.1:14268/api/traces TAG SECONDS
+The stream mode exports one span at a time for SECONDS and prints one JSON line per export: the
+span id and the HTTP status the Thrift transport got (or the exception it raised), since the
+exporter itself only logs a failed upload.
 """
 import json
 import random
@@ -21,8 +25,35 @@ from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode,
 BASE_NS = 1_718_000_000_000_000_000
 
 
+def stream(target: str, tag: str, seconds: float):
+    import time
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    exporter = JaegerExporter(collector_endpoint=target)
+    memory = InMemorySpanExporter()
+    provider = TracerProvider(resource=Resource.create({"service.name": f"jaeger-stream-{tag}"}))
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    tracer = provider.get_tracer("e2e.stream")
+    deadline = time.monotonic() + seconds
+    for i in range(1_000_000):
+        if time.monotonic() >= deadline:
+            break
+        with tracer.start_as_current_span(f"jaeger-{i}"):
+            pass
+        span = memory.get_finished_spans()[-1]
+        memory.clear()
+        try:
+            exporter.export([span])
+            outcome = {"status": exporter._collector_http_client.http_transport.code}
+        except Exception as e:  # noqa: BLE001 - any failure is reported, not hidden
+            outcome = {"error": f"{type(e).__name__}: {e}"}
+        print(json.dumps({"span_id": f"{span.get_span_context().span_id:016x}", **outcome}), flush=True)
+        time.sleep(0.01)
+
+
 def main():
     mode, target, tag = sys.argv[1], sys.argv[2], sys.argv[3]
+    if mode == "stream":
+        return stream(target, tag, float(sys.argv[4]))
     if mode == "collector":
         exporter = JaegerExporter(collector_endpoint=target)
     elif mode == "grpc":

@@ -52,7 +52,12 @@ class RecordingExporter(SpanExporter):
         self.results = []
 
     def export(self, spans):
-        r = self.inner.export(spans)
+        try:
+            r = self.inner.export(spans)
+        except Exception as e:
+            # The SDK's span processors only log what an exporter raises: record it as the failure it is.
+            self.results.append(f"raised {type(e).__name__}: {e}")
+            raise
         self.results.append(r)
         return r
 

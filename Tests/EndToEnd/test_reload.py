@@ -4,10 +4,12 @@ takes over its listening socket; a broken config, or one that cannot start, leav
 pipelines serving."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import struct
+import subprocess
 import threading
 import time
 
@@ -235,3 +237,114 @@ def test_reload_that_cannot_start_keeps_the_old_pipelines(swiftlet_factory, back
     with socket.create_connection(("127.0.0.1", grpc_port), timeout=2):
         pass
     assert collector.alive()
+
+
+def stress_config(ports: Ports, p: dict, backend_port: int, flip: bool) -> dict:
+    """Every receiver's settings differ between the two values of `flip`, so each reload replaces
+    them all and their open connections are handed over."""
+    body = (16 if flip else 20) << 20
+    http = lambda port: {"endpoint": f"127.0.0.1:{port}", "max_request_body_size": body}  # noqa: E731
+    cfg = reload_config(ports, p["grpc"], backend_port)
+    cfg["receivers"] = {
+        "otlp": {"protocols": {"http": http(ports.otlp),
+                               "grpc": {"endpoint": f"127.0.0.1:{p['grpc']}", "max_recv_msg_size_mib": 5 if flip else 4}}},
+        "zipkin": http(p["zipkin"]),
+        "jaeger": {"protocols": {"thrift_http": http(p["jaeger"])}},
+    }
+    cfg["service"]["pipelines"]["traces"]["receivers"] = ["otlp", "zipkin", "jaeger"]
+    cfg["service"]["pipelines"]["traces"]["exporters"] = ["otlp"]
+    del cfg["exporters"]["debug"]
+    return cfg
+
+
+class JaegerStream:
+    """The OpenTelemetry Jaeger Thrift exporter (its own venv) exporting one span at a time."""
+
+    def __init__(self, port: int, seconds: float):
+        from test_jaeger import HERE, JAEGER_VENV
+        python = JAEGER_VENV / "bin" / "python"
+        if not python.exists():
+            pytest.skip(f"the Jaeger venv is missing ({JAEGER_VENV}; make test makes it)")
+        self.proc = subprocess.Popen([str(python), str(HERE / "jaeger_client.py"), "stream",
+                                      f"http://127.0.0.1:{port}/api/traces", "reload", str(seconds)],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def results(self, timeout: float) -> list[dict]:
+        try:
+            out, err = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, err = self.proc.communicate()
+            pytest.fail(f"the Jaeger sender did not finish:\n{err[-2000:]}")
+        assert self.proc.returncode == 0, err[-3000:]
+        return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_reload_every_200ms_under_four_protocols_answers_every_request_and_delivers_every_span_once(
+        swiftlet_factory, backend, round_):
+    from opentelemetry.exporter.zipkin.json import ZipkinExporter
+    ports = Ports()
+    p = {"grpc": free_port(), "zipkin": free_port(), "jaeger": free_port()}
+    collector = swiftlet_factory(stress_config(ports, p, backend.port, False), ports=ports)
+    cfg_path = collector.workdir / "config.yaml"
+    seconds = 20.0
+
+    raw = [RawPoster(ports.otlp, w) for w in range(2)]
+    sdk = [SDKSender(HTTPSpanExporter(endpoint=f"http://127.0.0.1:{ports.otlp}/v1/traces", timeout=10), "stress-http"),
+           SDKSender(GRPCSpanExporter(endpoint=f"127.0.0.1:{p['grpc']}", insecure=True, timeout=10), "stress-grpc"),
+           SDKSender(ZipkinExporter(endpoint=f"http://127.0.0.1:{p['zipkin']}/api/v2/spans", timeout=10), "stress-zipkin")]
+    jaeger = JaegerStream(p["jaeger"], seconds)
+    senders = raw + sdk
+    reloads = 0
+    try:
+        for s in senders:
+            s.start()
+        started = time.monotonic()
+        for i in range(int(seconds / 0.2)):
+            if time.monotonic() - started >= seconds:
+                break
+            tmp = cfg_path.with_suffix(".new")
+            write_yaml(tmp, stress_config(ports, p, backend.port, i % 2 == 0))
+            os.replace(tmp, cfg_path)  # a SIGHUP never reads a half-written file
+            os.kill(collector.pid, signal.SIGHUP)
+            reloads += 1
+            time.sleep(0.2)
+        jaeger_results = jaeger.results(timeout=60)
+    finally:
+        for s in senders:
+            s.stop_flag.set()
+        for s in senders:
+            s.join(timeout=30)
+        jaeger.stop()
+    assert not any(s.is_alive() for s in senders), "a sender did not finish"
+    done = collector.stderr().count("Configuration reloaded")
+    assert done >= reloads // 2, f"only {done} of {reloads} reloads were carried out"
+    assert "The new configuration is invalid" not in collector.stderr()
+
+    refused = [(s.worker, st) for s in raw for st in s.statuses if st != 200]
+    assert not refused, f"raw posts not answered 200 during the reloads: {refused[:10]}"
+    for s in sdk:
+        failed = [r for r in s.otlp.results if r != SpanExportResult.SUCCESS]
+        assert s.otlp.results and not failed, f"{len(failed)} exports failed: {failed[:5]}"
+    jaeger_failed = [r for r in jaeger_results if r.get("status") not in (200, 202)]
+    assert jaeger_results and not jaeger_failed, f"{len(jaeger_failed)} Jaeger uploads failed: {jaeger_failed[:5]}"
+
+    sent = ({sid for s in raw for sid in s.span_ids} | {sid for s in sdk for sid in s.span_ids()}
+            | {bytes.fromhex(r["span_id"]) for r in jaeger_results})
+    wait_until(lambda: backend.recorder.span_count() >= len(sent), 30, what=f"{len(sent)} spans at the backend")
+    got = [span.span_id for _, _, span in backend.recorder.spans()]
+    missing = sent - set(got)
+    assert not missing, f"{len(missing)} of {len(sent)} accepted spans never reached the backend"
+    assert len(got) == len(set(got)), "some spans reached the backend twice"
+    assert set(got) == sent, f"{len(set(got) - sent)} spans arrived that no sender had sent"
+    metrics = collector.metrics()
+    assert counter(metrics, "otelcol_receiver_refused_spans") == 0
+    assert collector.alive()
+    print(f"\nround {round_}: {done} reloads in {seconds:.0f} s; {len(sent)} spans from {len(senders) + 1} clients "
+          f"(OTLP/HTTP, OTLP/gRPC, Zipkin, Jaeger) all exported once")

@@ -23,7 +23,24 @@ public final class Service: Sendable {
         public let metrics = SelfMetrics()
         private let budget = Mutex<(limitMiB: Int, budget: AdmissionBudget?)>((0, nil))
 
+        /// Receivers replaced by a reload whose connections may still be open.
+        private let handedOver = Mutex<[any HandsOverConnections]>([])
+
         public init() {}
+
+        func keepHandedOver(_ receiver: any HandsOverConnections) {
+            handedOver.withLock { receivers in
+                receivers.removeAll { !$0.hasOpenConnections }
+                receivers.append(receiver)
+            }
+        }
+
+        func takeHandedOver() -> [any HandsOverConnections] {
+            handedOver.withLock { receivers in
+                defer { receivers.removeAll() }
+                return receivers
+            }
+        }
 
         /// The budget for this limit: the one in use while the limit stays the same.
         func admission(limitMiB: Int) -> AdmissionBudget? {
@@ -153,8 +170,10 @@ public final class Service: Sendable {
                 receiverOrder.append(kept)
                 continue
             }
-            // Receivers count what they accept per transport (ReceiverTransportMetrics).
-            let inlet = SwitchableConsumer(target, gate: gate)
+            // Receivers count what they accept per transport (ReceiverTransportMetrics). A
+            // receiver of the same id keeps its inlet: the connections its predecessor hands over
+            // deliver into it too, and follow each later reload with it.
+            let inlet = previous?.receivers.first { $0.id == id }?.inlet ?? SwitchableConsumer(target, gate: gate)
             receiverOrder.append(Member(id: id, component: try entry.factory.make(context(id, .receiver), entry.config, inlet),
                                         node: entry.node, carriedOver: false, inlet: inlet))
         }
@@ -214,9 +233,10 @@ public final class Service: Sendable {
         logger.info("Everything is ready. Begin running and processing data.")
     }
 
-    /// Points the receivers carried over from the previous configuration at this one's pipelines.
+    /// Points every receiver's inlet at this configuration's pipelines: those carried over, and
+    /// those whose predecessors' connections deliver into the same inlet.
     func takeOverReceivers() {
-        for member in receivers where member.carriedOver {
+        for member in receivers {
             member.inlet?.switchTo(receiverTargets[member.id]!, gate: gate)
         }
     }
@@ -225,9 +245,16 @@ public final class Service: Sendable {
     public func shutdown() {
         status.markStopping()
         logger.info("Shutdown requested, stopping components")
-        let order = receivers + processors.flatMap { $0 } + exporters + extensions + Array(metricsServer.map { [$0] } ?? [])
         let deadline = Self.deadline()
-        for member in order {
+        for member in receivers {
+            logger.debug("Stopping component", ["id": member.id])
+            member.component.shutdown(deadline: deadline)
+        }
+        // Connections of receivers that earlier reloads replaced deliver into these pipelines too.
+        for receiver in shared.takeHandedOver() {
+            receiver.shutdown(deadline: deadline)
+        }
+        for member in processors.flatMap({ $0 }) + exporters + extensions + Array(metricsServer.map { [$0] } ?? []) {
             logger.debug("Stopping component", ["id": member.id])
             member.component.shutdown(deadline: deadline)
         }
@@ -242,6 +269,13 @@ public final class Service: Sendable {
             { member in members.contains { $0.carriedOver && $0.component === member.component } }
         }
         for member in receivers where !keptBy(successor.receivers)(member) {
+            if let replaceable = member.component as? any HandsOverConnections,
+               successor.receivers.contains(where: { $0.id == member.id }) {
+                logger.debug("Handing over connections", ["id": member.id])
+                replaceable.handOver()
+                shared.keepHandedOver(replaceable)
+                continue
+            }
             logger.debug("Stopping component", ["id": member.id])
             member.component.shutdown(deadline: deadline)
         }

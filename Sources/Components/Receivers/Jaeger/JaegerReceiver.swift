@@ -5,7 +5,7 @@ import Transport
 /// `jaeger` receiver: Thrift over HTTP on `protocols::thrift_http` (default `localhost:14268`), the
 /// agent's UDP ports, `thrift_compact` (6831) and `thrift_binary` (6832), and the Jaeger protobuf
 /// model over gRPC on `grpc` (14250).
-public final class JaegerReceiver: Component {
+public final class JaegerReceiver: HandsOverConnections {
     public static let factory = ComponentFactory.receiver("jaeger", .beta, parse: Config.parse) { ctx, config, next in
         try JaegerReceiver(ctx, config, next: next)
     }
@@ -64,6 +64,16 @@ public final class JaegerReceiver: Component {
     }
 
     public func shutdown() { stop(httpDeadlineSeconds: 5) }
+
+    /// The UDP sockets go to the successor with the datagrams waiting in them; TCP connections
+    /// are handed over.
+    public func handOver() {
+        for (_, listener) in udpListeners { listener.stop() }
+        httpServer?.handOver()
+        grpcServer?.handOver()
+    }
+
+    public var hasOpenConnections: Bool { (httpServer?.openConnections ?? 0) + (grpcServer?.openConnections ?? 0) > 0 }
 
     private func stop(httpDeadlineSeconds: Double) {
         for (_, listener) in udpListeners { listener.stop() }

@@ -4,7 +4,7 @@ import Transport
 
 /// `otlp` receiver: OTLP/gRPC on `protocols::grpc` (default `localhost:4317`) and OTLP/HTTP on
 /// `protocols::http` (default `localhost:4318`).
-public final class OTLPReceiver: Component {
+public final class OTLPReceiver: HandsOverConnections {
     public static let factory = ComponentFactory.receiver("otlp", .stable, parse: Config.parse) { ctx, config, next in
         try OTLPReceiver(ctx, config, next: next)
     }
@@ -42,6 +42,13 @@ public final class OTLPReceiver: Component {
         grpcServer?.shutdown(deadlineSeconds: 5)
         httpServer?.shutdown(deadlineSeconds: 5)
     }
+
+    public func handOver() {
+        grpcServer?.handOver()
+        httpServer?.handOver()
+    }
+
+    public var hasOpenConnections: Bool { (grpcServer?.openConnections ?? 0) + (httpServer?.openConnections ?? 0) > 0 }
 }
 
 extension Duration {

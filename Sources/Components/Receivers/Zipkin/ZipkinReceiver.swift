@@ -5,7 +5,7 @@ import WireFormats
 
 /// `zipkin` receiver: Zipkin v1 and v2 over HTTP on `endpoint` (default `localhost:9411`), every
 /// path served as upstream serves it.
-public final class ZipkinReceiver: Component {
+public final class ZipkinReceiver: HandsOverConnections {
     public static let factory = ComponentFactory.receiver("zipkin", .beta, parse: Config.parse) { ctx, config, next in
         try ZipkinReceiver(ctx, config, next: next)
     }
@@ -29,4 +29,8 @@ public final class ZipkinReceiver: Component {
     public func shutdown() {
         httpServer.shutdown(deadlineSeconds: 5)
     }
+
+    public func handOver() { httpServer.handOver() }
+
+    public var hasOpenConnections: Bool { httpServer.openConnections > 0 }
 }
