@@ -22,7 +22,7 @@ let package = Package(
 
         .target(name: "TraceModel", swiftSettings: strict),
         .target(name: "Diagnostics", dependencies: ["CMalloc"], swiftSettings: strict),
-        .target(name: "WireFormats", dependencies: ["TraceModel"], swiftSettings: strict),
+        .target(name: "WireFormats", dependencies: ["TraceModel", "Diagnostics"], swiftSettings: strict),
         .target(name: "Transport", dependencies: ["CZlib", "CZstd", "CNGHTTP2", "Diagnostics"], swiftSettings: strict),
         .target(name: "Pipeline", dependencies: ["TraceModel", "Diagnostics"], swiftSettings: strict),
         .target(name: "Config", dependencies: ["CYAML"], swiftSettings: strict),

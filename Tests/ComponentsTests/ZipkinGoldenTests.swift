@@ -13,8 +13,11 @@ private func fixture(_ name: String) throws -> [UInt8] {
     [UInt8](try Data(contentsOf: fixtureDirectory.appendingPathComponent(name)))
 }
 
+/// The time v1 JSON spans without timestamps get in these tests, in place of the clock's.
+let zipkinGoldenAbsentStartTime: UInt64 = 1_718_000_009_000_000_000
+
 /// The fixture decoded, its carried OTLP bytes checked against the encoding of its model.
-private func decode(_ name: String) throws -> TraceBatch {
+private func decode(_ name: String, parseStringTags: Bool = false) throws -> TraceBatch {
     let bytes = try fixture(name)
     let format: ZipkinFormat = switch (name.hasPrefix("v1_"), URL(fileURLWithPath: name).pathExtension) {
     case (true, "thrift"): .v1Thrift
@@ -22,7 +25,8 @@ private func decode(_ name: String) throws -> TraceBatch {
     case (false, "binpb"): .v2Proto
     default: .v2JSON
     }
-    let batch = try ZipkinDecoder.decode(format, bytes)
+    let options = ZipkinDecodeOptions(parseStringTags: parseStringTags, absentStartTimeUnixNano: zipkinGoldenAbsentStartTime)
+    let batch = try ZipkinDecoder.decode(format, bytes, options: options)
     #expect(OTLPProtoEncoder.encodingsMatchModels(batch), "\(name)")
     return batch
 }
@@ -40,7 +44,8 @@ private func expectSameLines(_ actual: String, _ expected: String, _ name: Strin
 private let goldenCases: [(fixture: String, golden: String)] = [
     ("v2_spans.json", "v2_spans.out"), ("v2_spans.binpb", "v2_spans.out"),
     ("v2_json_only.json", "v2_json_only.out"),
-    ("v1_rpc.json", "v1_rpc.out"), ("v1_rpc.thrift", "v1_rpc.out"), ("v2_of_v1_rpc.json", "v1_rpc.out"),
+    ("v1_rpc.json", "v1_rpc.out"), ("v1_rpc.thrift", "v1_rpc.out"),
+    ("v1_rules.json", "v1_rules.out"), ("v1_typed.thrift", "v1_typed.out"),
     ("istio_v2.json", "istio_v2.out"),
     ("envoy_64bit.json", "envoy_64bit.out"), ("envoy_64bit.binpb", "envoy_64bit.out"),
 ]
@@ -55,11 +60,21 @@ func zipkinGolden_fixturePrintsTheExpectedDetailedOutput(fixture name: String, g
     expectSameLines(output, try String(contentsOf: goldenURL, encoding: .utf8), name)
 }
 
+/// The Collector's own zipkinv1 test batch (front-proxy, service1, service2), read with
+/// `parse_string_tags` as its test reads it.
+@Test func zipkinGolden_v1FrontProxyBatch_printsTheExpectedOutput_whenParsingStringTags() throws {
+    let output = DebugTraceFormatter.detailed(try decode("v1_front_proxy.json", parseStringTags: true))
+    let goldenURL = fixtureDirectory.appendingPathComponent("v1_front_proxy.out")
+    if ProcessInfo.processInfo.environment["SWIFTLET_WRITE_ZIPKIN_GOLDEN"] == "1" {
+        try output.write(to: goldenURL, atomically: true, encoding: .utf8)
+    }
+    expectSameLines(output, try String(contentsOf: goldenURL, encoding: .utf8), "v1_front_proxy.json")
+}
+
 @Test func zipkinGolden_v2EncodingsAndV1EncodingsDecodeToEqualBatches() throws {
     #expect(try decode("v2_spans.json") == decode("v2_spans.binpb"))
-    let v1 = try decode("v2_of_v1_rpc.json")
-    #expect(v1.spanCount == 3)
-    #expect(try decode("v1_rpc.json") == v1)
+    let v1 = try decode("v1_rpc.json")
+    #expect(v1.spanCount == 2)
     #expect(try decode("v1_rpc.thrift") == v1)
     #expect(try decode("envoy_64bit.json") == decode("envoy_64bit.binpb"))
 }

@@ -1,5 +1,6 @@
 """Zipkin receiver end to end: the OpenTelemetry SDK's Zipkin JSON and protobuf exporters,
-py_zipkin (v2 JSON and v1 JSON), the Apache Thrift library (v1 thrift), the Istio example sent
+py_zipkin (v2 JSON; v1 JSON, and the same spans in v1 thrift, checked at an OTLP backend),
+the Apache Thrift library (v1 thrift), the Istio example sent
 chunked and gzipped, the openzipkin payloads of ../shared, and bad input. The debug exporter's
 detailed output is parsed and compared field by field with what the translation rules give,
 computed here from the Zipkin v2 JSON each client sends (an oracle independent of Swiftlet)."""
@@ -249,39 +250,202 @@ def _py_zipkin_trace(port: int, encoding, trace_id: str) -> list[bytes]:
     return transport.bodies
 
 
-def test_py_zipkin_v2_json_printed_as_translated_and_v1_json_the_same(collector):
+def test_py_zipkin_v2_json_printed_as_translated(collector):
     from py_zipkin.encoding import Encoding
     v2_bodies = _py_zipkin_trace(collector.zipkin_port, Encoding.V2_JSON, "0123456789abcdef0123456789abcdef")
     sent = [s for b in v2_bodies for s in json.loads(b)]
     assert {s["name"] for s in sent} == {"checkout", "charge"}
     check_printed(collector, sent)
 
-    v1_bodies = _py_zipkin_trace(collector.zipkin_port, Encoding.V1_JSON, "fedcba9876543210fedcba9876543210")
-    assert all("binaryAnnotations" in b.decode() for b in v1_bodies)
-    v1_spans = [s for b in v1_bodies for s in json.loads(b)]
-    out = collector.wait_for_spans({s["id"] for s in v1_spans})
-    by_trace = {}
-    for resource, _, span in out.spans():
-        by_trace.setdefault(span.fields["Trace ID"], {})[span.name] = (resource.attributes, span)
-    v2 = by_trace["0123456789abcdef0123456789abcdef"]
-    v1 = by_trace["fedcba9876543210fedcba9876543210"]
-    assert set(v1) == set(v2) == {"checkout", "charge"}
-    # py_zipkin times spans with the clock, so the two runs differ in time only; the v1 spans'
-    # times must be the ones their own payload gives.
-    def v1_times(s):  # the span's own timestamp and duration, else its core annotations'
+
+# ------------------------------------------------------------------ py_zipkin v1 at an OTLP backend
+
+V1_CORE_KINDS = {"cs": 3, "cr": 3, "sr": 2, "ss": 2, "ms": 4, "mr": 5}  # OTLP SpanKind numbers
+
+
+def expected_v1(spans: list[dict]) -> list[dict]:
+    """What the Collector's zipkinv1 translator makes of v1 JSON spans, one dict per resource
+    (in order of first appearance) with its spans in order: an oracle written from its rules."""
+    resources: dict[str, dict] = {}
+    for s in spans:
+        annotations = [a for a in s.get("annotations", []) if a.get("value")]
+        core = [a for a in annotations if a["value"] in V1_CORE_KINDS]
+        named = [a["endpoint"] for a in core if (a.get("endpoint") or {}).get("serviceName") not in (None, "", "unknown-service")]
+        endpoint = dict(named[0]) if named else {}
+        attributes, fallback, local_component = {}, "", ""
+        for b in s.get("binaryAnnotations", []):
+            key, value = b["key"], b["value"]
+            if (b.get("endpoint") or {}).get("serviceName"):
+                fallback = b["endpoint"]["serviceName"]
+            if key == "lc":
+                key, local_component = "component", value
+            attributes[key] = value
+        if not endpoint:
+            endpoint = {"serviceName": fallback or local_component or "unknown-service"}
         if s.get("timestamp"):
-            return go_time(s["timestamp"] * 1000), go_time((s["timestamp"] + s["duration"]) * 1000)
-        core = {a["value"]: a["timestamp"] for a in s["annotations"]}
-        begin, end = (core["sr"], core["ss"]) if "sr" in core else (core["cs"], core["cr"])
-        return go_time(begin * 1000), go_time(end * 1000)
-    v1_times = {s["name"]: v1_times(s) for s in v1_spans}
-    for name in v2:
-        (r2, s2), (r1, s1) = v2[name], v1[name]
-        same = ["Kind", "Name", "Parent ID" if name == "checkout" else "Name", "Status code", "Status message"]
-        assert {k: s1.fields.get(k) for k in same} == {k: s2.fields.get(k) for k in same}, name
-        assert (s1.fields["Start time"], s1.fields["End time"]) == v1_times[name], name
-        assert s1.attributes == s2.attributes and r1 == r2, name
-        assert [e.name for e in s1.events] == [e.name for e in s2.events], name
+            start, end = s["timestamp"], s["timestamp"] + s.get("duration", 0)
+        else:
+            times = [a["timestamp"] for a in annotations]
+            start, end = min(times), max(times)
+        resource = {"service.name": endpoint["serviceName"]}
+        resource.update({k: str(endpoint[k]) for k in ("ipv4", "ipv6", "port") if endpoint.get(k)})
+        key = "-".join(str(endpoint.get(k, "")) for k in ("serviceName", "ipv4", "ipv6", "port"))
+        resources.setdefault(key, {"resource": resource, "spans": []})["spans"].append({
+            "trace_id": s["traceId"].rjust(32, "0"), "span_id": s["id"], "parent_span_id": s.get("parentId", ""),
+            "name": s["name"], "kind": V1_CORE_KINDS[core[0]["value"]] if core else 0,
+            "start": start * 1000, "end": end * 1000, "attributes": attributes,
+            "events": [(a["value"], a["timestamp"] * 1000) for a in annotations if a["value"] not in V1_CORE_KINDS],
+        })
+    return list(resources.values())
+
+
+def _any_value(v):
+    kind = v.WhichOneof("value")
+    return {"string_value": v.string_value, "bool_value": v.bool_value, "int_value": v.int_value}[kind]
+
+
+def received_v1(recorder) -> list[dict]:
+    """The backend's resource spans in the shape `expected_v1` gives."""
+    out = []
+    for _, request in recorder.requests:
+        for rs in request.resource_spans:
+            spans = [{
+                "trace_id": sp.trace_id.hex(), "span_id": sp.span_id.hex(), "parent_span_id": sp.parent_span_id.hex(),
+                "name": sp.name, "kind": sp.kind, "start": sp.start_time_unix_nano, "end": sp.end_time_unix_nano,
+                "attributes": {a.key: _any_value(a.value) for a in sp.attributes},
+                "events": [(e.name, e.time_unix_nano) for e in sp.events],
+            } for ss in rs.scope_spans for sp in ss.spans]
+            assert all(ss.scope.name == "" for ss in rs.scope_spans)
+            out.append({"resource": {a.key: _any_value(a.value) for a in rs.resource.attributes}, "spans": spans})
+    return out
+
+
+def _py_zipkin_v1_trace(trace_id: str) -> list[dict]:
+    """A server span, a client child with an `sa` remote endpoint and a local child with an
+    annotation, as py_zipkin writes them in v1 JSON (captured, not sent)."""
+    from py_zipkin.encoding import Encoding
+    from py_zipkin.transport import BaseTransportHandler
+    from py_zipkin.zipkin import Kind, ZipkinAttrs, zipkin_span
+
+    class Capture(BaseTransportHandler):
+        def __init__(self):
+            self.spans: list[dict] = []
+
+        def get_max_payload_bytes(self):
+            return None
+
+        def send(self, payload):
+            self.spans += json.loads(payload)
+
+    capture = Capture()
+    attrs = ZipkinAttrs(trace_id=trace_id, span_id="2b3c4d5e6f7a8b9c", parent_span_id=None, flags="0", is_sampled=True)
+    with zipkin_span(service_name="pyzipkin-v1", span_name="checkout", zipkin_attrs=attrs, transport_handler=capture,
+                     encoding=Encoding.V1_JSON, kind=Kind.SERVER, host="10.0.0.5", port=8080,
+                     binary_annotations={"http.method": "POST"}) as root:
+        root.add_annotation("validated")
+        with zipkin_span(service_name="pyzipkin-v1", span_name="charge", kind=Kind.CLIENT, encoding=Encoding.V1_JSON,
+                         binary_annotations={"payment.provider": "acme"}) as child:
+            child.add_sa_binary_annotation(port=443, service_name="payments", host="10.0.0.9")
+        with zipkin_span(service_name="pyzipkin-v1", span_name="render", kind=Kind.LOCAL, encoding=Encoding.V1_JSON,
+                         binary_annotations={"template": "receipt"}) as local:
+            local.add_annotation("cache.hit")
+    return capture.spans
+
+
+def _v1_thrift(spans: list[dict]) -> bytes:
+    """The same v1 spans in zipkinCore.thrift, written with the Thrift library's binary protocol:
+    string binary annotations as STRING, `true` ones as BOOL."""
+    from thrift.protocol import TBinaryProtocol
+    from thrift.Thrift import TType
+    from thrift.transport import TTransport
+    buf = TTransport.TMemoryBuffer()
+    p = TBinaryProtocol.TBinaryProtocol(buf)
+
+    def signed(value, bits):  # Thrift's integers are signed
+        return value - (1 << bits) if value >= 1 << (bits - 1) else value
+
+    def i64(name, fid, value):
+        p.writeFieldBegin(name, TType.I64, fid); p.writeI64(value); p.writeFieldEnd()
+
+    def host(fid, e):
+        p.writeFieldBegin("host", TType.STRUCT, fid)
+        p.writeStructBegin("Endpoint")
+        if e.get("ipv4"):
+            p.writeFieldBegin("ipv4", TType.I32, 1); p.writeI32(signed(int(ipaddress.IPv4Address(e["ipv4"])), 32)); p.writeFieldEnd()
+        if e.get("port"):
+            p.writeFieldBegin("port", TType.I16, 2); p.writeI16(e["port"]); p.writeFieldEnd()
+        p.writeFieldBegin("service_name", TType.STRING, 3); p.writeString(e.get("serviceName", "")); p.writeFieldEnd()
+        p.writeFieldStop(); p.writeStructEnd(); p.writeFieldEnd()
+
+    def struct_list(name, fid, items, write):
+        p.writeFieldBegin(name, TType.LIST, fid); p.writeListBegin(TType.STRUCT, len(items))
+        for item in items:
+            p.writeStructBegin(name); write(item); p.writeFieldStop(); p.writeStructEnd()
+        p.writeListEnd(); p.writeFieldEnd()
+
+    def annotation(a):
+        i64("timestamp", 1, a["timestamp"])
+        p.writeFieldBegin("value", TType.STRING, 2); p.writeString(a["value"]); p.writeFieldEnd()
+        host(3, a["endpoint"])
+
+    def binary_annotation(b):
+        p.writeFieldBegin("key", TType.STRING, 1); p.writeString(b["key"]); p.writeFieldEnd()
+        is_bool = b["value"] is True
+        p.writeFieldBegin("value", TType.STRING, 2); p.writeBinary(b"\x01" if is_bool else b["value"].encode()); p.writeFieldEnd()
+        p.writeFieldBegin("annotation_type", TType.I32, 3); p.writeI32(0 if is_bool else 6); p.writeFieldEnd()
+        host(4, b["endpoint"])
+
+    p.writeListBegin(TType.STRUCT, len(spans))
+    for s in spans:
+        p.writeStructBegin("Span")
+        i64("trace_id", 1, signed(int(s["traceId"][-16:], 16), 64))
+        p.writeFieldBegin("name", TType.STRING, 3); p.writeString(s["name"]); p.writeFieldEnd()
+        i64("id", 4, signed(int(s["id"], 16), 64))
+        if s.get("parentId"):
+            i64("parent_id", 5, signed(int(s["parentId"], 16), 64))
+        struct_list("annotations", 6, s["annotations"], annotation)
+        struct_list("binary_annotations", 8, s["binaryAnnotations"], binary_annotation)
+        if s.get("timestamp"):
+            i64("timestamp", 10, s["timestamp"])
+            i64("duration", 11, s.get("duration", 0))
+        if len(s["traceId"]) == 32:
+            i64("trace_id_high", 12, signed(int(s["traceId"][:16], 16), 64))
+        p.writeFieldStop(); p.writeStructEnd()
+    p.writeListEnd()
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("encoding", ["json", "thrift"])
+def test_py_zipkin_v1_spans_arrive_at_the_backend_as_the_collector_translates_them(swiftlet_factory, encoding):
+    from otlp_backend import GRPCBackend
+    backend = GRPCBackend()
+    try:
+        ports = Ports()
+        cfg = base_config(ports)
+        port = free_port()
+        cfg["receivers"]["zipkin"] = {"endpoint": f"127.0.0.1:{port}"}
+        cfg["exporters"]["otlp"] = {"endpoint": f"127.0.0.1:{backend.port}", "tls": {"insecure": True}}
+        cfg["service"]["pipelines"]["traces"].update(receivers=["zipkin"], exporters=["otlp"])
+        swiftlet_factory(config=cfg, ports=ports, name=f"zipkin-v1-{encoding}")
+        spans = _py_zipkin_v1_trace("5e6f7a8b9c0d1e2f" * 2)
+        assert {s["name"] for s in spans} == {"checkout", "charge", "render"}
+        assert any(b["key"] == "sa" and b["value"] is True for s in spans for b in s["binaryAnnotations"])
+        body, content_type = (json.dumps(spans).encode(), "application/json") if encoding == "json" \
+            else (_v1_thrift(spans), "application/x-thrift")
+        status, _, answer = http_request("POST", "127.0.0.1", port, "/api/v1/spans", body=body,
+                                         headers={"Content-Type": content_type})
+        assert status == 202, answer
+        assert backend.recorder.wait_for_spans(3), backend.recorder.span_count()
+        expected = expected_v1(spans)
+        # The oracle's own view of the three spans, so that a wrong oracle cannot pass unnoticed.
+        by_name = {sp["name"]: (r["resource"], sp) for r in expected for sp in r["spans"]}
+        assert by_name["checkout"][1]["kind"] == 2 and by_name["charge"][1]["kind"] == 3 and by_name["render"][1]["kind"] == 0
+        assert by_name["checkout"][0] == {"service.name": "pyzipkin-v1", "ipv4": "10.0.0.5", "port": "8080"}
+        assert by_name["charge"][1]["attributes"]["sa"] is True
+        assert by_name["render"][1]["events"][0][0] == "cache.hit"
+        assert received_v1(backend.recorder) == expected
+    finally:
+        backend.stop()
 
 
 # ------------------------------------------------------------------ v1 thrift via Apache Thrift
@@ -334,25 +498,21 @@ def _thrift_rpc_span() -> bytes:
     return buf.getvalue()
 
 
-def test_v1_thrift_from_the_thrift_library_becomes_client_and_server_spans(collector):
+def test_v1_thrift_from_the_thrift_library_becomes_one_span_of_the_first_core_annotations_kind(collector):
     status, _, body = post(collector, "/api/v1/spans", _thrift_rpc_span(), "application/x-thrift")
     assert status == 202 and body == b"", body
-    common = {"traceId": "1122334455667788", "id": "0102030405060708", "parentId": "0a0b0c0d0e0f0001", "name": "get /items"}
-    # The v2 spans Zipkin's v1 conversion gives; the shared server span keeps the client's id.
-    client = dict(common, kind="CLIENT", timestamp=1718000006000000, duration=10000, tags={"http.path": "/items"},
-                  localEndpoint={"serviceName": "thrift-web", "ipv4": "10.0.0.1", "port": 80},
-                  remoteEndpoint={"serviceName": "thrift-api", "ipv4": "10.0.0.2", "port": 8080})
-    server = dict(common, kind="SERVER", timestamp=1718000006001000, duration=8000,
-                  localEndpoint={"serviceName": "thrift-api", "ipv4": "10.0.0.2", "port": 8080})
     out = collector.wait_for_spans({"0102030405060708"})
-    printed = {s.fields["Kind"]: (r, s) for r, _, s in out.spans() if s.id == "0102030405060708"}
-    assert set(printed) == {"Client", "Server"}, printed.keys()
-    for z in (client, server):
-        exp = expected_span(z)
-        resource, span = printed[exp["fields"]["Kind"]]
-        assert {k: span.fields.get(k) for k in exp["fields"]} == exp["fields"]
-        assert span.attributes == exp["attributes"]
-        assert resource.attributes == exp["resource"]
+    printed = [(r, s) for r, _, s in out.spans() if s.id == "0102030405060708"]
+    # One span, not split: its kind is the first core annotation's (cs), its resource that
+    # annotation's endpoint with ipv4 and port as resource attributes.
+    assert len(printed) == 1, printed
+    resource, span = printed[0]
+    assert resource.attributes == {"service.name": "Str(thrift-web)", "ipv4": "Str(10.0.0.1)", "port": "Str(80)"}
+    assert {k: span.fields.get(k) for k in ("Trace ID", "Parent ID", "Name", "Kind", "Start time", "End time")} == {
+        "Trace ID": "00000000000000001122334455667788", "Parent ID": "0a0b0c0d0e0f0001", "Name": "get /items",
+        "Kind": "Client", "Start time": go_time(1718000006000000 * 1000), "End time": go_time(1718000006010000 * 1000)}
+    assert span.attributes == {"http.path": "Str(/items)", "sa": "Bool(true)"}
+    assert span.events == []
 
 
 # ------------------------------------------------------------------ Istio, chunked and gzipped
@@ -418,8 +578,10 @@ BAD = [
     ("/api/v2/spans", "application/json", b'[{"x":' + b"[" * 10000 + b"]" * 10000 + b"}]", "depth"),
     ("/api/v2/spans", "application/x-protobuf", b"\x0a\xff\xff\xff\x0f", "past end"),
     ("/api/v1/spans", "application/x-thrift", b"\x0c\x00\x00\x00\x05\x01\x02", "thrift"),
+    # A number where the Collector's v1 JSON takes a string (an annotation without a timestamp,
+    # which this case used to be, the Collector accepts).
     ("/api/v1/spans", "application/json", b'[{"traceId":"7c3e5a91d2f04b6e","id":"9a4f1c2e7b3d5a60",'
-                                          b'"annotations":[{"value":"cs"}]}]', "timestamp"),
+                                          b'"binaryAnnotations":[{"key":"n","value":12}]}]', "binaryAnnotations[0].value"),
 ]
 
 
@@ -458,8 +620,8 @@ def test_self_metrics_count_accepted_spans_and_invalid_requests_per_transport(co
     before = _zipkin_counters(collector)
     sends = [("/api/v2/spans", "application/json", "istio_v2.json", "http_v2_json", 2),
              ("/api/v2/spans", "application/x-protobuf", "v2_spans.binpb", "http_v2_proto", 4),
-             ("/api/v1/spans", "application/json", "v1_rpc.json", "http_v1_json", 3),
-             ("/api/v1/spans", "application/x-thrift", "v1_rpc.thrift", "http_v1_thrift", 3)]
+             ("/api/v1/spans", "application/json", "v1_rpc.json", "http_v1_json", 2),
+             ("/api/v1/spans", "application/x-thrift", "v1_rpc.thrift", "http_v1_thrift", 2)]
     for path, content_type, name, _, _ in sends:
         assert post(collector, path, (FIXTURES / name).read_bytes(), content_type)[0] == 202, name
     assert post(collector, "/api/v1/spans", b"[{", "application/json")[0] == 400

@@ -1,3 +1,4 @@
+import Diagnostics
 import TraceModel
 
 /// The four Zipkin bodies (wire-formats.md §6).
@@ -22,9 +23,9 @@ public enum ZipkinFormat: Sendable, CaseIterable {
 }
 
 /// Decodes a Zipkin body of any format and translates its spans as the OpenTelemetry Collector
-/// does (wire-formats.md §8.1), straight into OTLP protobuf: each `ResourceSpans` carries its
-/// encoding, and its model is decoded from it only if a consumer asks. v1 spans are converted
-/// to v2 first. One bad span refuses the whole body, as upstream.
+/// does (wire-formats.md §8.1; v1 by its zipkinv1 translator), straight into OTLP protobuf: each
+/// `ResourceSpans` carries its encoding, and its model is decoded from it only if a consumer asks.
+/// One bad span refuses the whole body, as upstream.
 public enum ZipkinDecoder {
     public static func decode(
         _ format: ZipkinFormat, _ bytes: UnsafeRawBufferPointer, options: ZipkinDecodeOptions = .init()
@@ -32,8 +33,7 @@ public enum ZipkinDecoder {
         // Holds the tags' text that is not in the body as it is, until the spans are written.
         let arena = TextArena()
         do throws(ZipkinDecodeError) {
-            var spans = try decodeSpans(format, bytes, options: options, arena: arena)
-            let batch = try ZipkinTranslator(parseStringTags: options.parseStringTags, arena: arena).translate(&spans)
+            let batch = try translate(format, bytes, options: options, arena: arena)
             withExtendedLifetime(arena) {}
             return batch
         } catch {
@@ -47,12 +47,22 @@ public enum ZipkinDecoder {
         return try result.get()
     }
 
-    static func decodeSpans(_ format: ZipkinFormat, _ bytes: UnsafeRawBufferPointer, options: ZipkinDecodeOptions, arena: TextArena) throws(ZipkinDecodeError) -> [ZipkinSpan] {
+    private static func translate(_ format: ZipkinFormat, _ bytes: UnsafeRawBufferPointer, options: ZipkinDecodeOptions, arena: TextArena) throws(ZipkinDecodeError) -> TraceBatch {
+        let v2 = ZipkinTranslator(parseStringTags: options.parseStringTags, arena: arena)
         switch format {
-        case .v2JSON: try ZipkinV2JSONDecoder.decodeSpans(bytes, options: options, arena: arena)
-        case .v2Proto: try ZipkinProtoDecoder.decodeSpans(bytes, options: options, arena: arena)
-        case .v1JSON: try ZipkinV1JSONDecoder.decodeSpans(bytes, options: options, arena: arena)
-        case .v1Thrift: try ZipkinV1ThriftDecoder.decodeSpans(bytes, options: options, arena: arena)
+        case .v2JSON:
+            var spans = try ZipkinV2JSONDecoder.decodeSpans(bytes, options: options, arena: arena)
+            return try v2.translate(&spans)
+        case .v2Proto:
+            var spans = try ZipkinProtoDecoder.decodeSpans(bytes, options: options, arena: arena)
+            return try v2.translate(&spans)
+        case .v1JSON:
+            var spans = try ZipkinV1JSONDecoder.decodeSpans(bytes, options: options, arena: arena)
+            let absentStartTime = options.absentStartTimeUnixNano ?? WallClock.nowUnixNano()
+            return try ZipkinV1Translator(arena: arena, absentStartTime: absentStartTime).translate(&spans)
+        case .v1Thrift:
+            var spans = try ZipkinV1ThriftDecoder.decodeSpans(bytes, options: options, arena: arena)
+            return try ZipkinV1Translator(arena: arena, absentStartTime: nil).translate(&spans)
         }
     }
 }

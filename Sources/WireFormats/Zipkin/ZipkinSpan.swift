@@ -1,7 +1,6 @@
 import TraceModel
 
 /// A Zipkin v2 span as decoded (wire-formats.md §6.1), before translation to the span model.
-/// Every decoder produces these; v1 spans are converted to them first.
 struct ZipkinSpan {
     var traceID = TraceID.zero
     var id = SpanID.zero
@@ -82,9 +81,13 @@ public struct ZipkinDecodeOptions: Sendable {
     public var parseStringTags: Bool
     /// How deeply skipped JSON values may nest.
     public var maxDepth: Int
+    /// The start and end time given to a v1 JSON span without any timestamp (the Collector's
+    /// `time.Now()`); nil reads the clock when the body is decoded.
+    public var absentStartTimeUnixNano: UInt64?
 
-    public init(parseStringTags: Bool = false, maxDepth: Int = 64) {
+    public init(parseStringTags: Bool = false, maxDepth: Int = 64, absentStartTimeUnixNano: UInt64? = nil) {
         self.parseStringTags = parseStringTags
         self.maxDepth = maxDepth
+        self.absentStartTimeUnixNano = absentStartTimeUnixNano
     }
 }

@@ -107,6 +107,17 @@ enum ZipkinTags {
         "opencensus.starttime", "opencensus.exporterversion", "opencensus.resourcetype", serviceNameSource.description,
     ]
 
+    /// A string tag as an attribute: typed by `typedValue` under `parse_string_tags`, else a string.
+    static func attribute(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, parsingStringTags: Bool) -> AttributeRef {
+        guard parsingStringTags else { return .string(key, value) }
+        switch typedValue(String(decoding: value, as: UTF8.self)) {
+        case .bool(let b): return .bool(key, b)
+        case .int(let i): return .int(key, i)
+        case .double(let d): return .double(key, d)
+        default: return .string(key, value)
+        }
+    }
+
     /// `parse_string_tags`: `^-?\d+$` → int (clamped to the int64 range, as Go's ParseInt
     /// leaves it), `^-?\d+\.\d+$` → double, `true`/`false` → bool, anything else stays a string.
     static func typedValue(_ text: String) -> AnyValue {

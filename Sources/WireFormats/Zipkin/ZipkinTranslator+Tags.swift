@@ -50,13 +50,7 @@ extension ZipkinTranslator {
     }
 
     private func appendAttribute(_ tag: ZipkinTag, to attributes: inout [AttributeRef]) {
-        guard parseStringTags else { return attributes.append(.string(tag.key, tag.value)) }
-        switch ZipkinTags.typedValue(tag.valueText) {
-        case .bool(let b): attributes.append(.bool(tag.key, b))
-        case .int(let i): attributes.append(.int(tag.key, i))
-        case .double(let d): attributes.append(.double(tag.key, d))
-        default: attributes.append(.string(tag.key, tag.value))
-        }
+        attributes.append(ZipkinTags.attribute(tag.key, tag.value, parsingStringTags: parseStringTags))
     }
 
     /// Both spellings upstream recognises; any other value (e.g. "OK") is unset.

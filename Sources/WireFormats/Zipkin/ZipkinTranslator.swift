@@ -161,4 +161,13 @@ extension Array where Element == AttributeRef {
             append(attribute)
         }
     }
+
+    /// `Map.Put` where `seen` holds the keys put so far, so that a new key is appended without a search.
+    mutating func put(_ attribute: AttributeRef, seen: inout TagKeyFilter) {
+        if seen.insert(attribute.key), let i = firstIndex(where: { $0.key.hasSameBytes(as: attribute.key) }) {
+            self[i].takeValue(of: attribute)
+        } else {
+            append(attribute)
+        }
+    }
 }

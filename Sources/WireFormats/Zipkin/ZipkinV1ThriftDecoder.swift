@@ -1,18 +1,17 @@
 import TraceModel
 
 /// The spans of a Zipkin v1 thrift body — a TBinaryProtocol `list<Span>` of zipkinCore.thrift
-/// (wire-formats.md §6.3) — each converted to v2.
-/// Binary annotations are read as Zipkin's own v1 reader reads them: STRING values become tags,
-/// a BOOL true under `ca`/`sa`/`ma` with a host is the remote endpoint, other types are dropped.
+/// (wire-formats.md §6.3) — read as the Collector's zipkinv1 translator reads them: each binary
+/// annotation becomes an attribute of its `annotation_type`.
 enum ZipkinV1ThriftDecoder {
-    static func decodeSpans(_ bytes: UnsafeRawBufferPointer, options: ZipkinDecodeOptions, arena: TextArena) throws(ZipkinDecodeError) -> [ZipkinSpan] {
-        var decoder = ZipkinV1ThriftSpanDecoder(reader: ThriftBinaryReader(bytes, maxDepth: options.maxDepth))
+    static func decodeSpans(_ bytes: UnsafeRawBufferPointer, options: ZipkinDecodeOptions, arena: TextArena) throws(ZipkinDecodeError) -> [ZipkinV1Span] {
+        var decoder = ZipkinV1ThriftSpanDecoder(reader: ThriftBinaryReader(bytes, maxDepth: options.maxDepth), arena: arena)
         let count = try decoder.run { r throws(ThriftDecodeError) in try r.readListHeader(of: .struct) }
-        var spans: [ZipkinSpan] = []
+        var spans: [ZipkinV1Span] = []
         spans.reserveCapacity(count)
         for index in 0..<count {
             do throws(ZipkinDecodeError) {
-                ZipkinV1Converter.convert(try decoder.span(), arena: arena, into: &spans)
+                spans.append(try decoder.span())
             } catch {
                 throw error.inSpan(index)
             }
@@ -27,6 +26,8 @@ enum ZipkinV1ThriftDecoder {
 /// are skipped.
 struct ZipkinV1ThriftSpanDecoder {
     var reader: ThriftBinaryReader
+    /// Where the text the decoder makes goes (base64 of BYTES values).
+    let arena: TextArena
 
     @inline(__always)
     mutating func run<T>(_ body: (inout ThriftBinaryReader) throws(ThriftDecodeError) -> T) throws(ZipkinDecodeError) -> T {
@@ -100,10 +101,7 @@ struct ZipkinV1ThriftSpanDecoder {
                 try d.list(header) { d throws(ZipkinDecodeError) in
                     if let annotation = try d.annotation() { span.annotations.append(annotation) }
                 }
-            case 8:
-                try d.list(header) { d throws(ZipkinDecodeError) in
-                    if let annotation = try d.binaryAnnotation() { span.binaryAnnotations.append(annotation) }
-                }
+            case 8: try d.list(header) { d throws(ZipkinDecodeError) in try d.binaryAnnotation(into: &span) }
             case 10: span.timestamp = try d.microseconds(header)
             case 11: span.duration = try d.microseconds(header)
             case 12: traceIDHigh = try d.value(header, .i64) { r throws(ThriftDecodeError) in try r.readI64() }
@@ -111,7 +109,8 @@ struct ZipkinV1ThriftSpanDecoder {
             }
         }
         span.traceID = TraceID(high: UInt64(bitPattern: traceIDHigh), low: UInt64(bitPattern: traceIDLow))
-        guard traceIDLow != 0 else { throw ZipkinDecodeError("is required and must not be zero", field: "trace_id") }
+        // Upstream passes zero ids on; OTLP calls them invalid.
+        guard !span.traceID.isZero else { throw ZipkinDecodeError("is required and must not be zero", field: "trace_id") }
         guard id != 0 else { throw ZipkinDecodeError("is required and must not be zero", field: "id") }
         span.id = SpanID(UInt64(bitPattern: id))
         return span
@@ -123,62 +122,81 @@ struct ZipkinV1ThriftSpanDecoder {
         return UInt64(value)
     }
 
-    /// nil for an annotation without a timestamp or value, which Zipkin's reader drops.
+    /// nil for an annotation without a value, which upstream skips.
     private mutating func annotation() throws(ZipkinDecodeError) -> ZipkinV1Annotation? {
-        var timestamp: UInt64 = 0
-        var value: String?
-        var endpoint: ZipkinEndpoint?
+        var annotation = ZipkinV1Annotation(timestamp: 0, value: "", endpoint: nil)
         let names = { (id: Int16) -> String in id == 1 ? "timestamp" : id == 2 ? "value" : id == 3 ? "host" : "field \(id)" }
         try forEachField(names) { d, header throws(ZipkinDecodeError) in
             switch header.id {
-            case 1: timestamp = try d.microseconds(header)
-            case 2: value = try d.value(header, .binary) { r throws(ThriftDecodeError) in try r.readString() }
+            case 1: annotation.timestamp = try d.microseconds(header)
+            case 2: annotation.value = try d.value(header, .binary) { r throws(ThriftDecodeError) in try r.readString() }
             case 3:
                 try d.run { r throws(ThriftDecodeError) in try r.expect(header, .struct) }
-                endpoint = try d.endpoint()
+                annotation.endpoint = try d.endpoint()
             default: try d.skip(header)
             }
         }
-        guard timestamp != 0, let value else { return nil }
-        return ZipkinV1Annotation(timestamp: timestamp, value: value, endpoint: endpoint)
+        return annotation.value.isEmpty ? nil : annotation
     }
 
-    private mutating func binaryAnnotation() throws(ZipkinDecodeError) -> ZipkinV1BinaryAnnotation? {
-        var key: String?
-        var value: [UInt8]?
-        var type: Int32?
-        var endpoint: ZipkinEndpoint?
+    /// One binary annotation as an attribute of its type (BOOL when absent); a present `host`
+    /// sets the span's fallback service name, even to "".
+    private mutating func binaryAnnotation(into span: inout ZipkinV1Span) throws(ZipkinDecodeError) {
+        var key = UnsafeRawBufferPointer(start: nil, count: 0)
+        var value = UnsafeRawBufferPointer(start: nil, count: 0)
+        var type: Int32 = 0
+        var host: ZipkinV1Endpoint?
         let names = { (id: Int16) -> String in
             id == 1 ? "key" : id == 2 ? "value" : id == 3 ? "annotation_type" : id == 4 ? "host" : "field \(id)"
         }
         try forEachField(names) { d, header throws(ZipkinDecodeError) in
             switch header.id {
-            case 1: key = try d.value(header, .binary) { r throws(ThriftDecodeError) in try r.readString() }
-            case 2: value = try d.value(header, .binary) { r throws(ThriftDecodeError) in try r.readBytes() }
+            case 1:
+                key = try d.value(header, .binary) { r throws(ThriftDecodeError) in try r.readBinary() }
+                guard UTF8Text.isValid(key.assumingMemoryBound(to: UInt8.self)) else { throw ZipkinDecodeError("invalid UTF-8 in string") }
+            case 2: value = try d.value(header, .binary) { r throws(ThriftDecodeError) in try r.readBinary() }
             case 3: type = try d.value(header, .i32) { r throws(ThriftDecodeError) in try r.readI32() }
             case 4:
                 try d.run { r throws(ThriftDecodeError) in try r.expect(header, .struct) }
-                endpoint = try d.endpoint()
+                host = try d.endpoint()
             default: try d.skip(header)
             }
         }
-        guard let key, let value else { return nil }
+        if let host { span.binaryAnnotationServiceName = host.serviceName }
+        if key.hasSameBytes(as: "lc") {
+            key = AttributeRef.key("component")
+            span.localComponent = String(decoding: value, as: UTF8.self)
+        }
+        span.attributes.append(try inZipkinField("value") { () throws(ZipkinDecodeError) in try attribute(key, value, type: type) })
+    }
+
+    /// BOOL is true for the one byte 1; BYTES is base64; I16 and I32 read unsigned and I64
+    /// signed, big-endian, from the first bytes; a value too short for its number, or an unknown
+    /// type, becomes a string saying so in angle brackets — all as upstream's thrift path does.
+    private func attribute(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, type: Int32) throws(ZipkinDecodeError) -> AttributeRef {
+        func bigEndian(_ count: Int) -> UInt64? {
+            guard value.count >= count else { return nil }
+            return value.prefix(count).reduce(0) { $0 << 8 | UInt64($1) }
+        }
+        let tooShort = AttributeRef.string(key, AttributeRef.key("<not enough bytes representing the number>"))
         switch type {
+        case 0: return .bool(key, value.count == 1 && value[0] == 1)
+        case 1: return .string(key, Base64.encode([UInt8](value)).withUnsafeBytes { arena.copy($0) })
+        case 2: return bigEndian(2).map { .int(key, Int64($0)) } ?? tooShort
+        case 3: return bigEndian(4).map { .int(key, Int64($0)) } ?? tooShort
+        case 4: return bigEndian(8).map { .int(key, Int64(bitPattern: $0)) } ?? tooShort
+        case 5: return bigEndian(8).map { .double(key, Double(bitPattern: $0)) } ?? tooShort
         case 6:
-            guard let text = value.withUnsafeBufferPointer(UTF8Text.string) else {
-                throw ZipkinDecodeError("invalid UTF-8 in string", field: "value")
-            }
-            return ZipkinV1BinaryAnnotation(key: key, value: text, endpoint: endpoint)
-        case 0 where value == [1] && endpoint != nil && (key == "ca" || key == "sa" || key == "ma"):
-            return ZipkinV1BinaryAnnotation(key: key, value: nil, endpoint: endpoint)
-        default:
-            return nil
+            guard UTF8Text.isValid(value.assumingMemoryBound(to: UInt8.self)) else { throw ZipkinDecodeError("invalid UTF-8 in string") }
+            return .string(key, value)
+        default: return .string(key, arena.copy("<unknown zipkin v1 binary annotation type (\(type))>"))
         }
     }
 
-    /// ipv4 is a packed big-endian `i32` (0 = none), port an `i16` read as unsigned, ipv6 16 bytes.
-    private mutating func endpoint() throws(ZipkinDecodeError) -> ZipkinEndpoint? {
-        var endpoint = ZipkinEndpoint()
+    /// ipv4 is a packed big-endian `i32` (0 = none), port an `i16` taken as signed (upstream
+    /// widens Go's `int16`), ipv6 any non-empty bytes printed as Go's `net.IP.String` prints them.
+    private mutating func endpoint() throws(ZipkinDecodeError) -> ZipkinV1Endpoint {
+        var endpoint = ZipkinV1Endpoint()
         let names = { (id: Int16) -> String in
             id == 1 ? "ipv4" : id == 2 ? "port" : id == 3 ? "service_name" : id == 4 ? "ipv6" : "field \(id)"
         }
@@ -186,15 +204,15 @@ struct ZipkinV1ThriftSpanDecoder {
             switch header.id {
             case 1:
                 let packed = try d.value(header, .i32) { r throws(ThriftDecodeError) in try r.readI32() }
-                endpoint.ipv4 = packed == 0 ? nil : IPAddressText.format(packedIPv4: packed)
-            case 2: endpoint.port = UInt16(bitPattern: try d.value(header, .i16) { r throws(ThriftDecodeError) in try r.readI16() })
+                endpoint.ipv4 = packed == 0 ? "" : IPAddressText.format(packedIPv4: packed)
+            case 2: endpoint.port = Int32(try d.value(header, .i16) { r throws(ThriftDecodeError) in try r.readI16() })
             case 3: endpoint.serviceName = try d.value(header, .binary) { r throws(ThriftDecodeError) in try r.readString() }
             case 4:
-                let bytes = try d.value(header, .binary) { r throws(ThriftDecodeError) in try r.readBytes() }
-                endpoint.ipv6 = bytes.count == 16 ? IPAddressText.format(bytes) : nil
+                let bytes = try d.value(header, .binary) { r throws(ThriftDecodeError) in try r.readBinary() }
+                endpoint.ipv6 = bytes.isEmpty ? "" : IPAddressText.format(bytes)
             default: try d.skip(header)
             }
         }
-        return endpoint.isEmpty ? nil : endpoint
+        return endpoint
     }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the Zipkin fixtures in zipkin/ (our own data). Run from this directory; the output is
 checked in. Files sharing a stem describe the same spans (tests compare their decodings):
-v2_spans.json = v2_spans.binpb; v1_rpc.json = v1_rpc.thrift = v2_of_v1_rpc.json;
+v2_spans.json = v2_spans.binpb; v1_rpc.json = v1_rpc.thrift;
 envoy_64bit.binpb = envoy_64bit.json. istio_v2.json is the example of wire-formats.md §10."""
 import ipaddress, json, struct
 
@@ -162,19 +162,6 @@ v1_rpc = [
 ]
 write('v1_rpc.json', v1_rpc)
 write('v1_rpc.thrift', thrift_list(v1_rpc))
-v2_of_v1_rpc = [
-    {'traceId': TRACE, 'parentId': '6b221d5bc9e6496c', 'id': 'e457b5a2e4d86bd1', 'kind': 'CLIENT', 'name': 'reserve',
-     'timestamp': 1718000000010000, 'duration': 90000, 'localEndpoint': cart,
-     'remoteEndpoint': {'serviceName': 'inventory', 'ipv4': '10.1.2.9', 'port': 9090},
-     'tags': {'http.path': '/reserve'}},
-    {'traceId': TRACE, 'parentId': '6b221d5bc9e6496c', 'id': 'e457b5a2e4d86bd1', 'kind': 'SERVER', 'name': 'reserve',
-     'timestamp': 1718000000012000, 'duration': 83000, 'shared': True, 'localEndpoint': inventory,
-     'remoteEndpoint': {'ipv4': '10.1.2.3', 'port': 40001},
-     'annotations': [{'timestamp': 1718000000050000, 'value': 'stock.checked'}], 'tags': {'items': '4'}},
-    {'traceId': 'a3ce929d0e0e4736', 'id': '5b4185666d50f68b', 'name': 'compress', 'timestamp': 1718000003000000,
-     'duration': 1500, 'localEndpoint': {'serviceName': 'archiver'}, 'tags': {'lc': 'zlib'}},
-]
-write('v2_of_v1_rpc.json', v2_of_v1_rpc)
 
 # Envoy's HTTP_PROTO with 64-bit ids writes an 8-byte trace_id; plain Envoy: shared server span,
 # port 0, no service name in the remote endpoint, the closing annotation.
