@@ -158,8 +158,9 @@ $(BENCH_VENV)/.ready: Makefile
 ## Benchmarks are figures, never tests: the footprint, then scripts/bench.py, one harness and one
 ## table: every path (OTLP/HTTP protobuf and JSON, OTLP/gRPC, Zipkin v2 JSON, Jaeger Thrift) in
 ## through batch and out through the otlp exporter to a counting sink (zero loss checked), CPU per
-## span at 10k spans/s, the one-core maximum, latency at half of it, RSS, beside rotel (PyPI),
-## nginx (the HTTP/1.1 floor) and upb (the decode floor); written to BENCHMARKS.md, newest first.
+## span at 10k spans/s, the one-core maximum, latency at half of it, RSS, beside rotel (PyPI; it
+## gzips whatever its flags say, so it is compared only with Swiftlet's gzip rows), nginx (the
+## HTTP/1.1 floor) and upb (the decode floor); written to BENCHMARKS.md, newest first.
 ## Needs h2load (Debian nghttp2-client) and nginx (Debian nginx, run unprivileged on a free port).
 bench: release $(BENCH_VENV)/.ready
 	@command -v h2load >/dev/null || { \
