@@ -68,9 +68,22 @@ $(JAEGER_VENV)/.ready: Tests/EndToEnd/jaeger-requirements.txt
 	$(JAEGER_VENV)/bin/pip install -q --disable-pip-version-check -r Tests/EndToEnd/jaeger-requirements.txt
 	touch $@
 
+## The benchmark's peer (rotel, PyPI; its wheel ships the rotel-agent binary) and the decode floor.
+## make test installs it too (about 15 s): Tests/EndToEnd/test_bench_wire.py checks on the wire what
+## each rotel flag the harness relies on does, and skips without it.
+BENCH_VENV := .venv-bench
+ROTEL_VERSION := 0.0.1a15
+
+$(BENCH_VENV)/.ready: Makefile
+	python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q --disable-pip-version-check rotel==$(ROTEL_VERSION)
+	# The decode floor: the same request parsed by protobuf's upb decoder.
+	$(BENCH_VENV)/bin/pip install -q --disable-pip-version-check protobuf==7.36.2 opentelemetry-proto==1.45.2
+	touch $@
+
 ## The full suite: unit tests, end-to-end tests against the built binary, short fuzz runs, and the
 ## transport and pipeline unit tests under ThreadSanitizer (test-tsan-core, about 3 min more).
-test: deps $(VENV)/.ready $(JAEGER_VENV)/.ready
+test: deps $(VENV)/.ready $(JAEGER_VENV)/.ready $(BENCH_VENV)/.ready
 	$(SWIFT) build
 	$(SWIFT) test
 	SWIFTLET_BIN=$(CURDIR)/.build/debug/swiftlet $(PYTHON) -m pytest -q Tests/EndToEnd
@@ -82,7 +95,7 @@ test: deps $(VENV)/.ready $(JAEGER_VENV)/.ready
 unit: deps
 	$(SWIFT) test
 
-e2e: build $(VENV)/.ready $(JAEGER_VENV)/.ready
+e2e: build $(VENV)/.ready $(JAEGER_VENV)/.ready $(BENCH_VENV)/.ready
 	SWIFTLET_BIN=$(CURDIR)/.build/debug/swiftlet $(PYTHON) -m pytest -q Tests/EndToEnd
 
 ## Every decoder's libFuzzer target, FUZZ_SECONDS each (make test), over a seed corpus made
@@ -145,21 +158,12 @@ test-tsan-core: deps
 footprint: release
 	python3 scripts/footprint.py .build/release/swiftlet 10
 
-BENCH_VENV := .venv-bench
-ROTEL_VERSION := 0.0.1a15
-
-$(BENCH_VENV)/.ready: Makefile
-	python3 -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/pip install -q --disable-pip-version-check rotel==$(ROTEL_VERSION)
-	# The decode floor: the same request parsed by protobuf's upb decoder.
-	$(BENCH_VENV)/bin/pip install -q --disable-pip-version-check protobuf==7.36.2 opentelemetry-proto==1.45.2
-	touch $@
-
 ## Benchmarks are figures, never tests: the footprint, then scripts/bench.py, one harness and one
 ## table: every path (OTLP/HTTP protobuf and JSON, OTLP/gRPC, Zipkin v2 JSON, Jaeger Thrift) in
 ## through batch and out through the otlp exporter to a counting sink (zero loss checked), CPU per
-## span at 10k spans/s, the one-core maximum, latency at half of it, RSS, beside rotel (PyPI),
-## nginx (the HTTP/1.1 floor) and upb (the decode floor); written to BENCHMARKS.md, newest first.
+## span at 10k spans/s, the one-core maximum, latency at half of it, RSS, beside rotel (PyPI; it
+## gzips whatever its flags say, so it is compared only with Swiftlet's gzip rows), nginx (the
+## HTTP/1.1 floor) and upb (the decode floor); written to BENCHMARKS.md, newest first.
 ## Needs h2load (Debian nghttp2-client) and nginx (Debian nginx, run unprivileged on a free port).
 bench: release $(BENCH_VENV)/.ready
 	@command -v h2load >/dev/null || { \

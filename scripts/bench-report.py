@@ -14,7 +14,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 REPORT = os.path.join(ROOT, "BENCHMARKS.md")
 TITLE = ("# Benchmarks\n\nWritten by `make bench` (scripts/bench-report.py); newest run first. Figures drift on a\n"
-         "shared virtual machine: compare ratios taken in one run, not absolute figures across runs.\n")
+         "shared virtual machine: compare ratios taken in one run, not absolute figures across runs.\n"
+         "\nBeside rotel, a row is compared only with the rotel row that puts the same compression on the\n"
+         "wire. rotel 0.0.1a15 gzips whatever `--otlp-exporter-compression` says (seen on the wire:\n"
+         "Tests/EndToEnd/test_bench_wire.py); the runs of commit 657addf and before set rotel's flag to\n"
+         "`none` and compared Swiftlet without compression with rotel gzipping. Their Swiftlet / rotel\n"
+         "ratios are struck through below, each with the same run's gzip-against-gzip figure where the\n"
+         "run had a Swiftlet `gzip out` row.\n")
 
 
 def cpu_model():

@@ -29,6 +29,17 @@ REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
 BIN = Path(os.environ.get("SWIFTLET_BIN") or REPO / ".build" / "debug" / "swiftlet")
 
+# rotel, the benchmark's peer, as the Makefile installs it (make .venv-bench/.ready): its binary
+# ships in the PyPI wheel, under site-packages/rotel/.
+ROTEL_GLOB = ".venv-bench/lib/python3*/site-packages/rotel/rotel-agent"
+
+
+def rotel_agent() -> Path | None:
+    """The rotel-agent binary of the bench venv, or None when it is not installed."""
+    found = sorted(REPO.glob(ROTEL_GLOB))
+    return found[0] if found else None
+
+
 CLI_TIMEOUT = 30  # seconds for one short CLI command (validate, print-config, ...)
 START_TIMEOUT = 10  # seconds until the health check answers 200
 STOP_TIMEOUT = 5  # seconds after SIGTERM before SIGKILL

@@ -10,6 +10,18 @@ from .procs import Pinned, counter, free_port, wait_for_port
 GRPC_PATH = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 GRPC_HEADERS = ("content-type: application/grpc", "te: trailers")
 
+# What each collector's OTLP exporter puts on the wire for each value of its compression setting:
+# the gRPC message encoding (grpc-encoding, and the compressed flag of each message), "none" for
+# plain messages. A peer's row is compared only with a Swiftlet row that puts the same on the wire.
+# Seen on the wire, not taken from the flags' help: Tests/EndToEnd/test_bench_wire.py sends a span
+# through each configuration to a recording HTTP/2 server and fails when this table is wrong.
+# rotel 0.0.1a15 sends gzip whatever --otlp-exporter-compression (or the traces one) says.
+WIRE_COMPRESSION = {
+    "swiftlet": {"none": "none", "gzip": "gzip", "zstd": "zstd"},  # the otlp exporter's `compression`
+    "rotel": {"none": "gzip", "gzip": "gzip"},  # --otlp-exporter-compression
+}
+ROTEL_COMPRESSION = "gzip"  # the flag the harness gives rotel: the one that says what it does
+
 
 def write(path, data):
     with open(path, "wb" if isinstance(data, bytes) else "w") as f:
@@ -47,18 +59,34 @@ service:
 """)
 
 
-# Each Swiftlet path: (name, receiver YAML with {port}, how to reach it, exporter compression).
+def otlp_exporter(port, compression):
+    """Swiftlet's otlp exporter (gRPC, plain text) to 127.0.0.1:PORT, YAML under exporters:."""
+    return f"""otlp:
+    endpoint: 127.0.0.1:{port}
+    tls:
+      insecure: true
+    compression: {compression}"""
+
+
+def path_name(receiver, wire):
+    """A row's path: the receiver, and the compression on the wire out when there is one."""
+    return receiver if wire == "none" else f"{receiver}, {wire} out"
+
+
+# Each Swiftlet path: (receiver, receiver YAML with {port}, how to reach it, exporter compression).
 def swiftlet_paths(files):
     def http(path, ctype, body):
         return lambda port: Target(f"http://127.0.0.1:{port}{path}", files[body], (f"content-type: {ctype}",))
     otlp_http = "otlp:\n    protocols:\n      http:\n        endpoint: 127.0.0.1:{port}"
+    otlp_grpc = "otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:{port}"
+    grpc = lambda port: Target(f"http://127.0.0.1:{port}{GRPC_PATH}", files["grpc"], GRPC_HEADERS, h1=False)
     return [
         ("OTLP/HTTP protobuf", otlp_http, http("/v1/traces", "application/x-protobuf", "proto"), "none"),
-        ("OTLP/HTTP protobuf, gzip out", otlp_http, http("/v1/traces", "application/x-protobuf", "proto"), "gzip"),
-        ("OTLP/HTTP protobuf, zstd out", otlp_http, http("/v1/traces", "application/x-protobuf", "proto"), "zstd"),
+        ("OTLP/HTTP protobuf", otlp_http, http("/v1/traces", "application/x-protobuf", "proto"), "gzip"),
+        ("OTLP/HTTP protobuf", otlp_http, http("/v1/traces", "application/x-protobuf", "proto"), "zstd"),
         ("OTLP/HTTP JSON", otlp_http, http("/v1/traces", "application/json", "json"), "none"),
-        ("OTLP/gRPC", "otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:{port}",
-         lambda port: Target(f"http://127.0.0.1:{port}{GRPC_PATH}", files["grpc"], GRPC_HEADERS, h1=False), "none"),
+        ("OTLP/gRPC", otlp_grpc, grpc, "none"),
+        ("OTLP/gRPC", otlp_grpc, grpc, "gzip"),
         ("Zipkin v2 JSON", "zipkin:\n    endpoint: 127.0.0.1:{port}", http("/api/v2/spans", "application/json", "zipkin"), "none"),
         ("Jaeger Thrift/HTTP", "jaeger:\n    protocols:\n      thrift_http:\n        endpoint: 127.0.0.1:{port}",
          http("/api/traces", "application/x-thrift", "jaeger"), "none"),
@@ -70,14 +98,12 @@ class Swiftlet:
     name = "swiftlet"
 
     def __init__(self, binary, tmp, path, sink_port, pinned=True):
-        self.path_name, receiver, self.target_for, self.compression = path
+        self.receiver, receiver, self.target_for, self.compression = path
+        self.wire = WIRE_COMPRESSION["swiftlet"][self.compression]
+        self.path_name = path_name(self.receiver, self.wire)
         self.port, self.metrics = free_port(), free_port()
         self.config = swiftlet_config(os.path.join(tmp, f"swiftlet-{self.port}.yaml"), receiver.format(port=self.port),
-                                      f"""otlp:
-    endpoint: 127.0.0.1:{sink_port}
-    tls:
-      insecure: true
-    compression: {self.compression}""", self.metrics, batch=True)
+                                      otlp_exporter(sink_port, self.compression), self.metrics, batch=True)
         self.argv = [binary, "--config", self.config]
         self.log = os.path.join(tmp, f"swiftlet-{self.port}.log")
         self.pinned = pinned
@@ -100,18 +126,26 @@ class Swiftlet:
         return counter(self.metrics, "otelcol_receiver_accepted_spans")
 
 
+def rotel_argv(binary, http_port, grpc_port, exporter_endpoint, compression=ROTEL_COMPRESSION):
+    """rotel-agent: OTLP/HTTP and OTLP/gRPC receivers, its OTLP exporter (gRPC) to ENDPOINT."""
+    return [binary, "start", "--otlp-http-endpoint", f"127.0.0.1:{http_port}",
+            "--otlp-grpc-endpoint", f"127.0.0.1:{grpc_port}", "--exporter", "otlp",
+            "--otlp-exporter-endpoint", exporter_endpoint,
+            "--otlp-exporter-protocol", "grpc", "--otlp-exporter-compression", compression]
+
+
 class Rotel:
-    """rotel (PyPI, pinned): OTLP/HTTP or OTLP/gRPC in, its OTLP exporter (gRPC, none) out."""
+    """rotel (PyPI, pinned): OTLP/HTTP or OTLP/gRPC in, its OTLP exporter (gRPC, gzip: the only
+    compression it puts on the wire, see WIRE_COMPRESSION) out."""
     name = "rotel"
 
-    def __init__(self, binary, tmp, files, grpc, sink_port, pinned=True):
-        self.path_name = "OTLP/gRPC" if grpc else "OTLP/HTTP protobuf"
+    def __init__(self, binary, tmp, files, grpc, sink_port, pinned=True, compression=ROTEL_COMPRESSION):
+        self.receiver = "OTLP/gRPC" if grpc else "OTLP/HTTP protobuf"
+        self.compression, self.wire = compression, WIRE_COMPRESSION["rotel"][compression]
+        self.path_name = path_name(self.receiver, self.wire)
         http_port, grpc_port = free_port(), free_port()
         self.port = grpc_port if grpc else http_port
-        self.argv = [binary, "start", "--otlp-http-endpoint", f"127.0.0.1:{http_port}",
-                     "--otlp-grpc-endpoint", f"127.0.0.1:{grpc_port}", "--exporter", "otlp",
-                     "--otlp-exporter-endpoint", f"http://127.0.0.1:{sink_port}",
-                     "--otlp-exporter-protocol", "grpc", "--otlp-exporter-compression", "none"]
+        self.argv = rotel_argv(binary, http_port, grpc_port, f"http://127.0.0.1:{sink_port}", compression)
         self.target = (Target(f"http://127.0.0.1:{grpc_port}{GRPC_PATH}", files["grpc"], GRPC_HEADERS, h1=False) if grpc else
                        Target(f"http://127.0.0.1:{http_port}/v1/traces", files["proto"], ("content-type: application/x-protobuf",)))
         self.log = os.path.join(tmp, f"rotel-{self.port}.log")
@@ -131,7 +165,8 @@ class Nginx:
     body, the least an HTTP/1.1 receiver can do. Unprivileged: as `nobody` when started by root,
     a temporary prefix, a free port."""
     name = "nginx"
-    path_name = "OTLP/HTTP protobuf"
+    path_name = receiver = "OTLP/HTTP protobuf"
+    wire = None  # it exports nothing
 
     def __init__(self, tmp, files, pinned=True):
         self.prefix = os.path.join(tmp, "nginx")
