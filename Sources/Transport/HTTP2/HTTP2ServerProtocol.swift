@@ -178,8 +178,11 @@ final class HTTP2ServerProtocol: ConnectionProtocol, HTTP2SessionDelegate, @unch
         streams[streamID] = nil
         // nghttp2 reports the close while it serializes the stream's last frame, before
         // `HTTP2Session.send` has queued its bytes: closing now would drop the answer.
-        guard let c = connection else { return }
-        c.queue.async { [weak self] in self?.finishIfDone(c) }
+        guard let c = connection, shuttingDown else { return }
+        c.queue.async { [weak self, weak c] in
+            guard let self, let c else { return }
+            self.finishIfDone(c)
+        }
     }
 
     func goAwayReceived(lastStreamID: Int32, errorCode: UInt32) {
