@@ -7,6 +7,8 @@ public final class ConfigReader {
     private var consumed: Set<String> = []
     /// Every key asked for, present or not, in first-asked order: did-you-mean candidates.
     private var asked: [String] = []
+    /// Readers made by `child`: `finish` checks them too, so a nested key is never silently ignored.
+    private var children: [ConfigReader] = []
 
     /// `node` must be a mapping, or null (an empty mapping).
     public init(_ node: ConfigNode, path: String, file: String) throws(ConfigError) {
@@ -75,14 +77,19 @@ public final class ConfigReader {
     /// reads `http:` with no value: "enabled, with defaults".
     public func child(_ key: String) throws(ConfigError) -> ConfigReader? {
         guard let value = node(key) else { return nil }
-        return try ConfigReader(value, path: keyPath(key), file: file)
+        let reader = try ConfigReader(value, path: keyPath(key), file: file)
+        children.append(reader)
+        return reader
     }
 
     public func error(_ key: String?, _ message: String) -> ConfigError {
         ConfigError(file: file, keyPath: key.map(keyPath) ?? path, message: message)
     }
 
-    public func finish() throws(ConfigError) {
+    /// Rejects the first key neither this reader nor any reader it made (`child`) was asked for;
+    /// not `recursive`: this reader's own keys only (its sections are read later).
+    public func finish(recursive: Bool = true) throws(ConfigError) {
+        if recursive { for child in children { try child.finish() } }
         guard let unknown = entries.first(where: { !consumed.contains($0.key) })?.key else { return }
         var message = "unknown key '\(unknown)' " + (path.isEmpty ? "at top level" : "in \(path)")
         if let suggestion = EditDistance.nearest(to: unknown, among: asked, maximum: 2) {

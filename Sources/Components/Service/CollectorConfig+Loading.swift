@@ -35,7 +35,7 @@ private struct Loader {
         guard let service = try top.child("service") else {
             throw top.error(nil, "missing the 'service' section: a config needs service::pipelines")
         }
-        try top.finish()
+        try top.finish(recursive: false)
         try readService(service)
         var used = Set<String>()
         for p in config.pipelines {
