@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "WireFormats", dependencies: ["TraceModel", "Diagnostics"], swiftSettings: strict),
         .target(name: "Transport", dependencies: ["CZlib", "CZstd", "CNGHTTP2", "CSSL", "Diagnostics"], swiftSettings: strict),
         .target(name: "Pipeline", dependencies: ["TraceModel", "Diagnostics"], swiftSettings: strict),
-        .target(name: "Config", dependencies: ["CYAML"], swiftSettings: strict),
+        .target(name: "Config", dependencies: ["CYAML", "Diagnostics"], swiftSettings: strict),
         .target(
             name: "Components",
             dependencies: ["TraceModel", "Diagnostics", "WireFormats", "Transport", "Pipeline", "Config"],

@@ -30,3 +30,6 @@ static inline long swiftlet_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mo
 static inline int swiftlet_BIO_pending(BIO *bio) {
     return (int)BIO_pending(bio);
 }
+static inline uint64_t swiftlet_SSL_OP_NO_RENEGOTIATION(void) {
+    return SSL_OP_NO_RENEGOTIATION;
+}

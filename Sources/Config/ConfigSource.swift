@@ -1,3 +1,4 @@
+import Diagnostics
 import Glibc
 
 /// One `--config` value → a config tree. Upstream URI forms: a plain path or `file:path`,
@@ -110,21 +111,10 @@ public struct ConfigSource {
 
     /// Reads a whole file with stdio (no Foundation on the server path).
     public static func readFileContents(_ path: String) throws(ConfigError) -> String {
-        guard let handle = fopen(path, "rb") else {
-            throw ConfigError(file: path, message: "cannot open: \(String(cString: strerror(errno)))")
+        switch FileContents.read(path) {
+        case let .success(bytes): return String(decoding: bytes, as: UTF8.self)
+        case let .failure(error): throw ConfigError(file: path, message: error.description)
         }
-        defer { fclose(handle) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, handle) }
-            bytes += chunk[0..<count]
-            if count < chunk.count { break }
-        }
-        guard ferror(handle) == 0 else {
-            throw ConfigError(file: path, message: "cannot read: \(String(cString: strerror(errno)))")
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

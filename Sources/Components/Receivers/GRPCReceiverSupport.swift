@@ -1,4 +1,5 @@
 import Config
+import Diagnostics
 import Pipeline
 import Transport
 import WireFormats
@@ -9,6 +10,8 @@ public struct GRPCServerSettings: Sendable, Equatable {
     /// grpc-go's default receive limit, 4 MiB, when unset.
     public var maxRecvMsgSizeMiB = 4
     public var maxConcurrentStreams = 250
+    /// `tls`: gRPC over TLS, ALPN `h2`.
+    public var tls: TLSConfiguration?
 
     public init(endpoint: String) {
         self.endpoint = endpoint
@@ -17,7 +20,7 @@ public struct GRPCServerSettings: Sendable, Equatable {
     var maxReceiveMessageBytes: Int { maxRecvMsgSizeMiB << 20 }
 
     /// Reads `endpoint`, `transport`, `max_recv_msg_size_mib`, `max_concurrent_streams`; accepts
-    /// the buffer and metadata options without effect; refuses `tls`.
+    /// the buffer and metadata options without effect; `tls`.
     static func parse(_ r: ConfigReader, defaultEndpoint: String) throws(ConfigError) -> GRPCServerSettings {
         var c = GRPCServerSettings(endpoint: try parseEndpoint(r, default: defaultEndpoint))
         if let transport = try r.string("transport"), transport != "tcp" {
@@ -35,12 +38,12 @@ public struct GRPCServerSettings: Sendable, Equatable {
         _ = try r.int("read_buffer_size")
         _ = try r.int("write_buffer_size")
         _ = try r.bool("include_metadata")
-        if r.has("tls") { throw r.error("tls", "TLS is not supported by this version of Swiftlet; terminate TLS in front of it") }
+        c.tls = try TLSSettings.parseServer(r)
         return c
     }
 
     /// The listener's settings; `admission` is the service's shared cap on request bytes.
-    func serverConfiguration(admission: AdmissionBudget?) throws(SocketError) -> HTTPServer.Configuration {
+    func serverConfiguration(admission: AdmissionBudget?, logger: Logger) throws -> HTTPServer.Configuration {
         var configuration = HTTPServer.Configuration(
             endpoint: try Endpoint(parsing: endpoint),
             // The 5-byte prefix, and room for a compressed message to be refused by its own limit.
@@ -48,6 +51,7 @@ public struct GRPCServerSettings: Sendable, Equatable {
             maxHeaderBytes: 64 << 10, idleTimeout: 2 * 3600,
             httpVersion: .http2, maxConcurrentStreams: maxConcurrentStreams)
         configuration.admission = admission
+        configuration.tls = try tls.map { try TLSContext($0, role: .server, alpn: [], logger: logger) }
         return configuration
     }
 }

@@ -1,4 +1,5 @@
 import Config
+import Diagnostics
 import Pipeline
 import Transport
 
@@ -10,12 +11,14 @@ public struct HTTPServerSettings: Sendable, Equatable {
     public var cors: CORSConfig?
     public var readHeaderTimeout: Duration = .seconds(60)
     public var idleTimeout: Duration = .seconds(60)
+    /// `tls`: HTTPS on the same port (HTTP/2 by ALPN too).
+    public var tls: TLSConfiguration?
 
     public init(endpoint: String) {
         self.endpoint = endpoint
     }
 
-    /// Reads `endpoint`, `max_request_body_size`, `read_header_timeout`, `idle_timeout` and `cors`.
+    /// Reads `endpoint`, `max_request_body_size`, `read_header_timeout`, `idle_timeout`, `cors` and `tls`.
     static func parse(_ r: ConfigReader, defaultEndpoint: String) throws(ConfigError) -> HTTPServerSettings {
         var s = HTTPServerSettings(endpoint: try parseEndpoint(r, default: defaultEndpoint))
         if let size = try r.int("max_request_body_size") {
@@ -25,17 +28,19 @@ public struct HTTPServerSettings: Sendable, Equatable {
         s.readHeaderTimeout = try r.duration("read_header_timeout") ?? s.readHeaderTimeout
         s.idleTimeout = try r.duration("idle_timeout") ?? s.idleTimeout
         s.cors = try r.child("cors").map { r throws(ConfigError) in try CORSConfig.parse(r) }
+        s.tls = try TLSSettings.parseServer(r)
         return s
     }
 
     /// The listener's settings; `admission` is the service's shared cap on request bytes.
-    func serverConfiguration(admission: AdmissionBudget?) throws(SocketError) -> HTTPServer.Configuration {
+    func serverConfiguration(admission: AdmissionBudget?, logger: Logger) throws -> HTTPServer.Configuration {
         var configuration = HTTPServer.Configuration(
             endpoint: try Endpoint(parsing: endpoint),
             maxRequestBodySize: maxRequestBodySize,
             headerReadTimeout: readHeaderTimeout.seconds,
             idleTimeout: idleTimeout.seconds)
         configuration.admission = admission
+        configuration.tls = try tls.map { try TLSContext($0, role: .server, alpn: [], logger: logger) }
         return configuration
     }
 }

@@ -7,6 +7,7 @@ import Synchronization
 public final class HTTP1Client: @unchecked Sendable {
     private let endpoint: ClientEndpoint
     private let connectTimeout: Double
+    private let tls: TLSContext?
     private let maxIdle: Int
     private let logger: Logger
     private let queue = DispatchQueue(label: "swiftlet.http1.client")
@@ -16,8 +17,10 @@ public final class HTTP1Client: @unchecked Sendable {
     private var closed = false
     private let nextID = Atomic<UInt64>(0)
 
-    public init(endpoint: ClientEndpoint, connectTimeout: Double = 5, maxIdleConnections: Int = 16, logger: Logger) {
+    /// With `tls`, every connection is TLS, offering ALPN `http/1.1`.
+    public init(endpoint: ClientEndpoint, connectTimeout: Double = 5, maxIdleConnections: Int = 16, tls: TLSContext? = nil, logger: Logger) {
         self.endpoint = endpoint
+        self.tls = tls
         self.connectTimeout = connectTimeout
         self.maxIdle = maxIdleConnections
         self.logger = logger
@@ -49,8 +52,16 @@ public final class HTTP1Client: @unchecked Sendable {
             case let .failure(error):
                 completion(.failure(.connectFailed("\(error)")))
             case let .success((fd, remote)):
+                let session: TLSSession?
+                do throws(TLSError) {
+                    session = try tls?.makeSession(serverName: endpoint.host)
+                } catch {
+                    _ = closeDescriptor(fd)
+                    return completion(.failure(.connectFailed(error.description)))
+                }
                 let id = nextID.add(1, ordering: .relaxed).newValue
-                let connection = Connection(id: id, fd: fd, remoteAddress: remote, logger: logger, label: "swiftlet.http1.client.connection")
+                let connection = Connection(id: id, fd: fd, remoteAddress: remote, logger: logger, label: "swiftlet.http1.client.connection",
+                                            tls: session, handshakeTimeout: connectTimeout)
                 let proto = HTTP1ClientProtocol(authority: endpoint.authority) { [weak self] c in
                     guard let self else { return c.forceClose() }
                     self.queue.async { self.returnToPool(c) }

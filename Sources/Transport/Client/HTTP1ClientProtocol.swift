@@ -110,7 +110,7 @@ final class HTTP1ClientProtocol: ConnectionProtocol, @unchecked Sendable {
     func connectionClosed(_ c: Connection) {
         if let completion {
             self.completion = nil
-            completion(.failure(.connectionLost("the connection closed")))
+            completion(.failure(.connectionLost(c.failure ?? "the connection closed")))
         }
     }
 

@@ -14,14 +14,17 @@ public final class HTTP2Client: @unchecked Sendable {
 
     private let endpoint: ClientEndpoint
     private let connectTimeout: Double
+    private let tls: TLSContext?
     private let logger: Logger
     private let queue = DispatchQueue(label: "swiftlet.http2.client")
     /// Guarded by `queue`.
     private var state = State.idle
     private let nextID = Atomic<UInt64>(0)
 
-    public init(endpoint: ClientEndpoint, connectTimeout: Double = 5, logger: Logger) {
+    /// With `tls`, every connection is TLS, offering ALPN `h2`.
+    public init(endpoint: ClientEndpoint, connectTimeout: Double = 5, tls: TLSContext? = nil, logger: Logger) {
         self.endpoint = endpoint
+        self.tls = tls
         self.connectTimeout = connectTimeout
         self.logger = logger
     }
@@ -69,9 +72,19 @@ public final class HTTP2Client: @unchecked Sendable {
                 state = .idle
                 for (_, _, completion) in waiting { completion(.failure(.connectFailed("\(error)"))) }
             case let .success((fd, remote)):
+                let session: TLSSession?
+                do throws(TLSError) {
+                    session = try tls?.makeSession(serverName: endpoint.host)
+                } catch {
+                    _ = closeDescriptor(fd)
+                    state = .idle
+                    for (_, _, completion) in waiting { completion(.failure(.connectFailed(error.description))) }
+                    return
+                }
                 let id = nextID.add(1, ordering: .relaxed).newValue
-                let connection = Connection(id: id, fd: fd, remoteAddress: remote, logger: logger, label: "swiftlet.http2.client.connection")
-                let proto = HTTP2ClientProtocol(authority: endpoint.authority) { [weak self] in
+                let connection = Connection(id: id, fd: fd, remoteAddress: remote, logger: logger, label: "swiftlet.http2.client.connection",
+                                            tls: session, handshakeTimeout: connectTimeout)
+                let proto = HTTP2ClientProtocol(authority: endpoint.authority, scheme: session == nil ? "http" : "https") { [weak self] in
                     guard let self else { return }
                     self.queue.async { self.connectionUnusable(id) }
                 }

@@ -21,6 +21,7 @@ final class HTTP2ClientProtocol: ConnectionProtocol, HTTP2SessionDelegate, @unch
     }
 
     private let authority: String
+    private let scheme: String
     /// Called on the connection's queue once no new stream should be opened here (GOAWAY, close).
     private let onUnusable: @Sendable () -> Void
     // All state below is guarded by the connection's queue.
@@ -28,20 +29,25 @@ final class HTTP2ClientProtocol: ConnectionProtocol, HTTP2SessionDelegate, @unch
     private weak var connection: Connection?
     private var streams: [Int32: Stream] = [:]
     private var unusable = false
+    /// Requests started before the connection was (a TLS handshake under way), started with it.
+    private var waiting: [(HTTPClientRequest, Double, HTTPClientCompletion)] = []
+    private var closed = false
     /// Response bodies above this are refused (a misbehaving server must not exhaust memory).
     private static let maxResponseBody = 16 << 20
 
-    init(authority: String, onUnusable: @escaping @Sendable () -> Void) {
+    init(authority: String, scheme: String = "http", onUnusable: @escaping @Sendable () -> Void) {
         self.authority = authority
+        self.scheme = scheme
         self.onUnusable = onUnusable
     }
 
     /// Starts a request on the connection's queue.
     func start(_ request: HTTPClientRequest, timeout: Double, completion: @escaping HTTPClientCompletion) {
+        if session == nil, !closed, !unusable { return waiting.append((request, timeout, completion)) }
         guard let session, let c = connection, !c.isClosed, !unusable else {
             return completion(.failure(.connectionLost("the connection is going away")))
         }
-        var headers: [(String, String)] = [(":method", request.method), (":scheme", "http"), (":authority", authority), (":path", request.path)]
+        var headers: [(String, String)] = [(":method", request.method), (":scheme", scheme), (":authority", authority), (":path", request.path)]
         headers += request.headers.map { ($0.0.lowercased(), $0.1) }
         guard let streamID = session.submitRequest(headers: headers, prefix: request.bodyPrefix, body: request.body) else {
             markUnusable()
@@ -96,6 +102,9 @@ final class HTTP2ClientProtocol: ConnectionProtocol, HTTP2SessionDelegate, @unch
             session.delegate = self
             self.session = session
             session.send()
+            let started = waiting
+            waiting.removeAll()
+            for (request, timeout, completion) in started { start(request, timeout: timeout, completion: completion) }
         } catch {
             c.logger.warn("HTTP/2 session failed", ["error": error.description])
             c.close()
@@ -126,8 +135,12 @@ final class HTTP2ClientProtocol: ConnectionProtocol, HTTP2SessionDelegate, @unch
     func connectionShutdownRequested(_ c: Connection) { goAway() }
 
     func connectionClosed(_ c: Connection) {
+        closed = true
         markUnusable()
-        for id in Array(streams.keys) { finish(id, .failure(.connectionLost("the connection closed"))) }
+        let reason = c.failure ?? "the connection closed"
+        for id in Array(streams.keys) { finish(id, .failure(.connectionLost(reason))) }
+        for (_, _, completion) in waiting { completion(.failure(.connectFailed(reason))) }
+        waiting.removeAll()
         session?.delegate = nil
         session = nil
     }

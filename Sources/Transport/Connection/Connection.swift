@@ -77,14 +77,36 @@ final class Connection: @unchecked Sendable {
     /// Called once on `queue` after the descriptor is closed.
     private let onClosed: @Sendable (Connection) -> Void
 
+    /// TLS between the socket and the protocol, if this connection uses it. Guarded by `queue`.
+    private let tls: TLSSession?
+    /// Guarded by `queue`. With TLS on a server: makes the protocol once ALPN has chosen it.
+    var protocolForALPN: ((String?) -> any ConnectionProtocol)?
+    /// Guarded by `queue`. Ciphertext not yet written, and how much of it was.
+    private var tlsOutput: [UInt8] = []
+    private var tlsOutputSent = 0
+    /// Guarded by `queue`. When an unfinished TLS handshake is given up (monotonic ns).
+    private var handshakeDeadline: UInt64?
+    /// Guarded by `queue`. A hand-over asked for during the handshake, passed on after it.
+    private var handOverPending = false
+    /// Guarded by `queue`. Why the connection failed, when it did (a refused certificate, say), for
+    /// a client to report in its error.
+    private(set) var failure: String?
+    /// Guarded by `queue`. The subject of the certificate a TLS peer presented and OpenSSL verified.
+    private(set) var peerCertificateSubject: String?
+
     private static let maxReadsPerWake = 16
     private static let maxReadSize = 64 * 1024
     private static let lingerNanos: UInt64 = 500_000_000
 
+    /// `tls` puts a TLS session under the protocol; its handshake must end within `handshakeTimeout`
+    /// seconds, and the protocol hears of the connection (`connectionStarted`) only once it has.
     init(id: UInt64, fd: Int32, remoteAddress: String, logger: Logger, label: String = "swiftlet.connection",
+         tls: TLSSession? = nil, handshakeTimeout: Double = 10,
          onClosed: @escaping @Sendable (Connection) -> Void = { _ in }) {
         self.id = id
         self.fd = fd
+        self.tls = tls
+        if tls != nil { handshakeDeadline = WallClock.monotonicNano() + handshakeTimeout.nanoseconds }
         self.remoteAddress = remoteAddress
         self.logger = logger
         self.onClosed = onClosed
@@ -104,7 +126,13 @@ final class Connection: @unchecked Sendable {
             timer.schedule(deadline: .distantFuture)
             timer.resume()
             self.timer = timer
-            handler?.connectionStarted(self)
+            if let tls {
+                if let handshakeDeadline { schedule(handshakeDeadline) }
+                // A client speaks first: its ClientHello.
+                if tls.role == .client { _ = advanceHandshake(tls) }
+            } else {
+                handler?.connectionStarted(self)
+            }
             flush()
         }
     }
@@ -112,6 +140,7 @@ final class Connection: @unchecked Sendable {
     func requestShutdown() {
         queue.async { [self] in
             guard !isClosed else { return }
+            if let tls, !tls.handshakeDone { return close() }
             // Bytes the peer already sent may wait in the socket, unseen by the handler: read them
             // first, so a request on its way is not taken for an idle connection and cut off.
             if wantsToRead { readAvailable() }
@@ -123,6 +152,7 @@ final class Connection: @unchecked Sendable {
     func requestHandOver() {
         queue.async { [self] in
             guard !isClosed else { return }
+            if let tls, !tls.handshakeDone { return handOverPending = true }
             handler?.connectionHandOverRequested(self)
             flush()
         }
@@ -135,7 +165,7 @@ final class Connection: @unchecked Sendable {
     // MARK: Output
 
     /// Bytes queued and not yet written.
-    var pendingOutput: Int { outbound.count - outboundSent }
+    var pendingOutput: Int { outbound.count - outboundSent + tlsOutput.count - tlsOutputSent }
 
     /// An output buffer up to this size stays allocated once written: HTTP/2 writes in chunks of a
     /// quarter of it, and a buffer freed and allocated again per chunk costs page faults.
@@ -156,22 +186,39 @@ final class Connection: @unchecked Sendable {
     /// Writes what is queued until the socket would block.
     func flush() {
         guard !isClosed else { return }
-        while outboundSent < outbound.count {
-            let result = outbound.withUnsafeBytes { Socket.write(fd, from: UnsafeRawBufferPointer(rebasing: $0[outboundSent...])) }
+        if let tls { return flushTLS(tls) }
+        switch writeOut(&outbound, sent: &outboundSent) {
+        case .blocked: return
+        case .failed: return close()
+        case .done: allWritten()
+        }
+    }
+
+    private enum WriteOutcome {
+        case done, blocked, failed
+    }
+
+    /// Writes `buffer` from `sent` on; empties it once all is written.
+    private func writeOut(_ buffer: inout [UInt8], sent: inout Int) -> WriteOutcome {
+        while sent < buffer.count {
+            let result = buffer.withUnsafeBytes { Socket.write(fd, from: UnsafeRawBufferPointer(rebasing: $0[sent...])) }
             switch result {
             case let .bytes(n):
-                outboundSent += n
+                sent += n
             case .wouldBlock:
                 awaitingWritable = true
                 readiness?.setWriteInterest(true)
-                return
+                return .blocked
             case .endOfFile, .failed:
-                close()
-                return
+                return .failed
             }
         }
-        outbound.removeAll(keepingCapacity: outbound.capacity <= Self.keptOutputCapacity)
-        outboundSent = 0
+        buffer.removeAll(keepingCapacity: buffer.capacity <= Self.keptOutputCapacity)
+        sent = 0
+        return .done
+    }
+
+    private func allWritten() {
         readiness?.setWriteInterest(false)
         if closeAfterFlush { return startDraining() }
         // Whichever flush empties output the socket had pushed back on tells the handler, not
@@ -188,6 +235,10 @@ final class Connection: @unchecked Sendable {
     /// Closes once queued output is written, with a lingering close so the peer reads the answer.
     func closeWhenFlushed() {
         closeAfterFlush = true
+        if let tls, outbound.count == outboundSent {
+            tls.shutdown()
+            tls.takeOutput(into: &tlsOutput)
+        }
         if pendingOutput == 0 { startDraining() }
     }
 
@@ -200,38 +251,48 @@ final class Connection: @unchecked Sendable {
     private func readAvailable() {
         dispatchPrecondition(condition: .onQueue(queue))
         for _ in 0..<Self.maxReadsPerWake {
-            guard !isClosed else { return }
-            let space = inbound.writable(minimum: 4096, maximum: Self.maxReadSize)
-            switch Socket.read(fd, into: space) {
-            case let .bytes(n):
-                inbound.commit(n)
-                if isDraining {
-                    inbound.reset()
-                    continue
-                }
-                handler?.connectionReceived(self)
+            guard !isClosed, !peerClosed else { return }
+            let result = tls.map(readThroughTLS) ?? readPlain()
+            switch result {
+            case .bytes:
+                if isDraining { continue }
+                if let tls { decrypt(tls) } else { handler?.connectionReceived(self) }
                 flush()
                 guard wantsToRead else { return refreshReadInterest() }
-            case .endOfFile:
-                peerClosed = true
-                refreshReadInterest()
-                if isDraining { return close() }
-                handler?.connectionPeerClosed(self)
-                flush()
-                return
+            case .endOfFile, .failed:
+                return inputEnded(result)
             case .wouldBlock:
-                return
-            case let .failed(code):
-                logger.debug("read failed", ["remote": remoteAddress, "error": SocketError.errnoText(code)])
-                close()
                 return
             }
         }
     }
 
+    private func readPlain() -> IOResult {
+        let result = Socket.read(fd, into: inbound.writable(minimum: 4096, maximum: Self.maxReadSize))
+        if case let .bytes(n) = result {
+            inbound.commit(n)
+            if isDraining { inbound.reset() }
+        }
+        return result
+    }
+
+    /// EOF or a read error. A peer gone before its TLS handshake ended has nothing to be answered.
+    private func inputEnded(_ result: IOResult) {
+        if case let .failed(code) = result {
+            logger.debug("read failed", ["remote": remoteAddress, "error": SocketError.errnoText(code)])
+            return close()
+        }
+        peerClosed = true
+        refreshReadInterest()
+        if isDraining || tls?.handshakeDone == false { return close() }
+        handler?.connectionPeerClosed(self)
+        flush()
+    }
+
     private var wantsToRead: Bool {
         if isClosed || peerClosed { return false }
         if isDraining { return true }
+        if let tls, !tls.handshakeDone { return true }
         return handler?.wantsToRead(self) ?? false
     }
 
@@ -270,8 +331,14 @@ final class Connection: @unchecked Sendable {
 
     private func timerFired() {
         timerFireAt = nil
-        guard !isClosed, let deadline else { return }
-        guard now() >= deadline else { return schedule(deadline) }
+        guard !isClosed else { return }
+        if handshakeTimedOut() { return }
+        let handshakeDue = tls?.handshakeDone == false ? handshakeDeadline : nil
+        guard let deadline else {
+            if let handshakeDue { schedule(handshakeDue) }
+            return
+        }
+        guard now() >= deadline else { return schedule(min(deadline, handshakeDue ?? deadline)) }
         self.deadline = nil
         if isDraining { return close() }
         if handler?.connectionTimedOut(self) ?? true {
@@ -301,6 +368,134 @@ final class Connection: @unchecked Sendable {
     }
 
     func now() -> UInt64 { WallClock.monotonicNano() }
+}
+
+// MARK: TLS
+
+extension Connection {
+    /// Ciphertext read per call: a little more than one TLS record (RFC 8446 §5.1).
+    private static let tlsReadSize = 17 * 1024
+    /// Plaintext encrypted per step, and the ciphertext that may wait before more is encrypted.
+    private static let tlsChunk = 64 * 1024
+
+    /// One read from the socket fed to OpenSSL (dropped while draining).
+    private func readThroughTLS(_ tls: TLSSession) -> IOResult {
+        withUnsafeTemporaryAllocation(byteCount: Self.tlsReadSize, alignment: 16) { space -> IOResult in
+            let result = Socket.read(fd, into: space)
+            if case let .bytes(n) = result, !isDraining { tls.feed(UnsafeRawBufferPointer(rebasing: space[0..<n])) }
+            return result
+        }
+    }
+
+    /// Advances the handshake, then moves every decrypted byte into `inbound` and tells the protocol.
+    private func decrypt(_ tls: TLSSession) {
+        if !tls.handshakeDone, !advanceHandshake(tls) { return }
+        var received = false
+        defer { if received, !isClosed { handler?.connectionReceived(self) } }
+        while !isClosed {
+            switch tls.read(into: inbound.writable(minimum: 4096, maximum: Self.maxReadSize)) {
+            case let .ready(n):
+                inbound.commit(n)
+                received = true
+            case .needInput:
+                return tls.takeOutput(into: &tlsOutput)
+            case .closed:
+                // close_notify: the peer sends nothing more, as at EOF.
+                tls.takeOutput(into: &tlsOutput)
+                peerClosed = true
+                refreshReadInterest()
+                if received { handler?.connectionReceived(self) }
+                received = false
+                handler?.connectionPeerClosed(self)
+                return
+            case let .failed(error):
+                return tlsFailed(error)
+            }
+        }
+    }
+
+    /// Returns whether the handshake is done; a failure closes the connection after the alert is sent.
+    private func advanceHandshake(_ tls: TLSSession) -> Bool {
+        switch tls.handshake() {
+        case .ready:
+            handshakeCompleted(tls)
+            return true
+        case .needInput:
+            tls.takeOutput(into: &tlsOutput)
+            return false
+        case .closed:
+            tlsFailed(TLSError("TLS handshake failed: the peer closed the connection"))
+            return false
+        case let .failed(error):
+            tlsFailed(error)
+            return false
+        }
+    }
+
+    private func handshakeCompleted(_ tls: TLSSession) {
+        tls.takeOutput(into: &tlsOutput)
+        handshakeDeadline = nil
+        peerCertificateSubject = tls.peerSubject
+        if let makeProtocol = protocolForALPN {
+            handler = makeProtocol(tls.negotiatedProtocol)
+            protocolForALPN = nil
+        }
+        handler?.connectionStarted(self)
+        if handOverPending { handler?.connectionHandOverRequested(self) }
+    }
+
+    /// Sends what OpenSSL queued (an alert) and closes.
+    private func tlsFailed(_ error: TLSError) {
+        failure = error.description
+        logger.debug("TLS failed", ["remote": remoteAddress, "error": error.description])
+        tls?.takeOutput(into: &tlsOutput)
+        outbound.removeAll()
+        outboundSent = 0
+        closeAfterFlush = true
+        flush()
+    }
+
+    /// Whether an unfinished handshake ran out of time (and the connection was closed).
+    private func handshakeTimedOut() -> Bool {
+        guard let tls, !tls.handshakeDone, let handshakeDeadline, now() >= handshakeDeadline else { return false }
+        failure = "TLS handshake timed out"
+        logger.debug("TLS handshake timed out", ["remote": remoteAddress])
+        close()
+        return true
+    }
+
+    /// As `flush`, through TLS: plaintext is encrypted in steps while little ciphertext waits, so
+    /// neither is held twice in full; nothing is encrypted before the handshake is done.
+    private func flushTLS(_ tls: TLSSession) {
+        while true {
+            if tls.handshakeDone, let error = encryptSome(tls) { return tlsFailed(error) }
+            tls.takeOutput(into: &tlsOutput)
+            switch writeOut(&tlsOutput, sent: &tlsOutputSent) {
+            case .blocked: return
+            case .failed: return close()
+            case .done: break
+            }
+            if tls.handshakeDone, outboundSent < outbound.count { continue }
+            break
+        }
+        allWritten()
+    }
+
+    private func encryptSome(_ tls: TLSSession) -> TLSError? {
+        while outboundSent < outbound.count, tlsOutput.count - tlsOutputSent < Self.tlsChunk {
+            let end = min(outbound.count, outboundSent + Self.tlsChunk)
+            if let error = outbound.withUnsafeBytes({ tls.write(UnsafeRawBufferPointer(rebasing: $0[outboundSent..<end])) }) {
+                return error
+            }
+            outboundSent = end
+            tls.takeOutput(into: &tlsOutput)
+        }
+        guard outboundSent == outbound.count else { return nil }
+        outbound.removeAll(keepingCapacity: outbound.capacity <= Self.keptOutputCapacity)
+        outboundSent = 0
+        if closeAfterFlush { tls.shutdown() }
+        return nil
+    }
 }
 
 extension Double {

@@ -4,8 +4,8 @@ import Diagnostics
 public final class GRPCClient: Sendable {
     private let http: HTTP2Client
 
-    public init(endpoint: ClientEndpoint, connectTimeout: Double = 5, logger: Logger) {
-        http = HTTP2Client(endpoint: endpoint, connectTimeout: connectTimeout, logger: logger)
+    public init(endpoint: ClientEndpoint, connectTimeout: Double = 5, tls: TLSContext? = nil, logger: Logger) {
+        http = HTTP2Client(endpoint: endpoint, connectTimeout: connectTimeout, tls: tls, logger: logger)
     }
 
     /// Calls `path` with `message`; `completion` gets the response message or the call's status

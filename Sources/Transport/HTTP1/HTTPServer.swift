@@ -34,6 +34,9 @@ public final class HTTPServer: Sendable {
         /// `admissionWait` seconds (HTTP/1.1, reading paused) and is then answered 429.
         public var admission: AdmissionBudget?
         public var admissionWait: Double = 1
+        /// TLS on every connection, on the same port: ALPN `h2` chooses HTTP/2, `http/1.1` or no
+        /// ALPN the listener's own protocol. The handshake must end within `headerReadTimeout`.
+        public var tls: TLSContext?
 
         public init(endpoint: Endpoint, maxRequestBodySize: Int = 20 * 1024 * 1024, maxHeaderBytes: Int = 1 << 20,
                     headerReadTimeout: Double = 60, idleTimeout: Double = 60, maxConnections: Int = 4096,
@@ -146,13 +149,27 @@ final class ServerContext: Sendable {
             evictIdle()
         }
         let id = nextID.add(1, ordering: .relaxed).newValue
-        let connection = Connection(id: id, fd: fd, remoteAddress: remote, logger: logger) { [self] in remove($0) }
-        switch configuration.httpVersion {
-        case .http1: connection.handler = HTTP1ServerProtocol(context: self)
-        case .http2: connection.handler = HTTP2ServerProtocol(context: self)
+        let tls: TLSSession?
+        do throws(TLSError) {
+            tls = try configuration.tls?.makeSession()
+        } catch {
+            logger.error("TLS session not created", ["remote": remote, "error": error.description])
+            _ = close(fd)
+            return
+        }
+        let connection = Connection(id: id, fd: fd, remoteAddress: remote, logger: logger, tls: tls,
+                                    handshakeTimeout: configuration.headerReadTimeout) { [self] in remove($0) }
+        if tls != nil {
+            connection.protocolForALPN = { [self] alpn in makeProtocol(http2: alpn == "h2" || configuration.httpVersion == .http2) }
+        } else {
+            connection.handler = makeProtocol(http2: configuration.httpVersion == .http2)
         }
         connections.withLock { $0[id] = connection }
         connection.start()
+    }
+
+    private func makeProtocol(http2: Bool) -> any ConnectionProtocol {
+        http2 ? HTTP2ServerProtocol(context: self) : HTTP1ServerProtocol(context: self)
     }
 
     static let evictionMargin = 64

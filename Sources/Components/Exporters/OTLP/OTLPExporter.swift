@@ -98,7 +98,7 @@ public enum OTLPGRPCExporter {
             do { c.url = try ExporterURL(parsing: endpoint, defaultPort: nil) } catch {
                 throw r.error("endpoint", error.description)
             }
-            try OTLPExporterSettings.readPlainTextTLS(r, scheme: c.url?.scheme)
+            c.settings.tls = try TLSSettings.parseClient(r, scheme: c.url?.scheme, insecureKeyDecides: true)
             try c.settings.read(r, compressions: ["gzip", "zstd"])
             c.balancerName = try r.string("balancer_name")
             _ = try r.int("write_buffer_size")
@@ -115,7 +115,8 @@ public enum OTLPGRPCExporter {
             context.logger.warn("balancer_name is ignored: Swiftlet keeps one HTTP/2 connection to the endpoint", ["balancer_name": balancer])
         }
         guard let url = config.url else { throw ExporterURLError(text: config.endpoint, reason: "no endpoint") }
-        let sender = OTLPGRPCSender(endpoint: url.endpoint, settings: config.settings, logger: context.logger)
+        let tls = try config.settings.tls.map { try TLSContext($0, role: .client, alpn: ["h2"], logger: context.logger) }
+        let sender = OTLPGRPCSender(endpoint: url.endpoint, settings: config.settings, tls: tls, logger: context.logger)
         return OTLPExporter(context, settings: config.settings, sender: sender, writesProtobuf: true,
                             encode: OTLPProtoEncoder.encodeExportRequest)
     }
@@ -129,8 +130,8 @@ struct OTLPGRPCSender: ExportSender {
     private let metadata: [(String, String)]
     private let logger: Logger
 
-    init(endpoint: ClientEndpoint, settings: OTLPExporterSettings, logger: Logger) {
-        client = GRPCClient(endpoint: endpoint, connectTimeout: settings.timeout.seconds, logger: logger)
+    init(endpoint: ClientEndpoint, settings: OTLPExporterSettings, tls: TLSContext?, logger: Logger) {
+        client = GRPCClient(endpoint: endpoint, connectTimeout: settings.timeout.seconds, tls: tls, logger: logger)
         self.settings = settings
         metadata = settings.metadata
         self.logger = logger

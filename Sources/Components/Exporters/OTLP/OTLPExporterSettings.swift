@@ -9,6 +9,8 @@ public struct OTLPExporterSettings: Sendable, Equatable {
     public var timeout: Duration
     public var retry = RetrySettings()
     public var queue = QueueSettings()
+    /// nil: plain text.
+    public var tls: TLSConfiguration?
 
     init(timeout: Duration) {
         self.timeout = timeout
@@ -34,25 +36,6 @@ public struct OTLPExporterSettings: Sendable, Equatable {
         guard timeout > .zero else { throw r.error("timeout", "must be greater than 0") }
         retry = try RetrySettings.parse(r.child("retry_on_failure"))
         queue = try QueueSettings.parse(r.child("sending_queue"))
-    }
-
-    /// `tls`: only `insecure: true` (plain text) is served; anything needing TLS is refused so
-    /// data is never sent in plain text by mistake.
-    static func readPlainTextTLS(_ r: ConfigReader, scheme: String?) throws(ConfigError) {
-        if scheme == "https" {
-            throw r.error("endpoint", "an https:// endpoint needs TLS, which this version of Swiftlet does not support; use http:// or host:port with tls::insecure: true")
-        }
-        guard let tls = try r.child("tls") else {
-            if scheme == "http" { return }
-            throw r.error("tls", "TLS is on by default for this exporter and this version of Swiftlet does not support it; set tls::insecure: true to send plain text")
-        }
-        let insecure = try tls.bool("insecure") ?? false
-        guard insecure else {
-            throw tls.error("insecure", "TLS is not supported by this version of Swiftlet; set insecure: true to send plain text")
-        }
-        for key in tls.keys where key != "insecure" {
-            throw tls.error(key, "TLS settings are not supported by this version of Swiftlet (only insecure: true)")
-        }
     }
 
     var metadata: [(String, String)] {

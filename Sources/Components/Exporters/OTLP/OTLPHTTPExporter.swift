@@ -38,13 +38,7 @@ public enum OTLPHTTPExporter {
             } catch {
                 throw r.error(tracesEndpoint == nil ? "endpoint" : "traces_endpoint", error.description)
             }
-            if c.url?.scheme == "https" {
-                throw r.error(tracesEndpoint == nil ? "endpoint" : "traces_endpoint", "https:// needs TLS, which this version of Swiftlet does not support; use http://")
-            }
-            if let tls = try r.child("tls") {
-                _ = try tls.bool("insecure")
-                try tls.finish()
-            }
+            c.settings.tls = try TLSSettings.parseClient(r, scheme: c.url?.scheme, insecureKeyDecides: false)
             if let text = try r.string("encoding") {
                 guard let e = Encoding(rawValue: text) else { throw r.error("encoding", "expected proto or json, got \"\(text)\"") }
                 c.encoding = e
@@ -61,7 +55,8 @@ public enum OTLPHTTPExporter {
 
     static func make(_ context: ComponentContext, _ config: Config) throws -> any Component & TraceConsumer {
         guard let url = config.url else { throw ExporterURLError(text: "", reason: "no endpoint") }
-        let sender = OTLPHTTPSender(url: url, encoding: config.encoding, settings: config.settings, logger: context.logger)
+        let tls = try config.settings.tls.map { try TLSContext($0, role: .client, alpn: ["http/1.1"], logger: context.logger) }
+        let sender = OTLPHTTPSender(url: url, encoding: config.encoding, settings: config.settings, tls: tls, logger: context.logger)
         let encode: @Sendable (TraceBatch) -> [UInt8] = config.encoding == .json ? OTLPJSONEncoder.encodeExportRequest : OTLPProtoEncoder.encodeExportRequest
         return OTLPExporter(context, settings: config.settings, sender: sender, writesProtobuf: config.encoding == .proto, encode: encode)
     }
@@ -75,8 +70,8 @@ struct OTLPHTTPSender: ExportSender {
     private let compression: ContentCoding?
     private let timeout: Double
 
-    init(url: ExporterURL, encoding: OTLPHTTPExporter.Encoding, settings: OTLPExporterSettings, logger: Logger) {
-        client = HTTP1Client(endpoint: url.endpoint, connectTimeout: settings.timeout.seconds, logger: logger)
+    init(url: ExporterURL, encoding: OTLPHTTPExporter.Encoding, settings: OTLPExporterSettings, tls: TLSContext?, logger: Logger) {
+        client = HTTP1Client(endpoint: url.endpoint, connectTimeout: settings.timeout.seconds, tls: tls, logger: logger)
         path = url.path
         compression = settings.compression
         timeout = settings.timeout.seconds

@@ -20,13 +20,13 @@ public final class JaegerReceiver: HandsOverConnections {
             let handler = JaegerThriftHTTPHandler(
                 next: metrics.counting(next, transport: JaegerTransport.collectorHTTP.rawValue), logger: context.logger,
                 cors: http.cors.map(CORSPolicy.init), invalidRequests: metrics.invalid(transport: JaegerTransport.collectorHTTP.rawValue))
-            return HTTPServer(configuration: try http.serverConfiguration(admission: context.admission), logger: context.logger, handler: handler)
+            return HTTPServer(configuration: try http.serverConfiguration(admission: context.admission, logger: context.logger), logger: context.logger, handler: handler)
         }
         grpcServer = try config.grpc.map { grpc in
             let service = JaegerGRPCService(
                 next: metrics.counting(next, transport: JaegerTransport.grpc.rawValue), logger: context.logger,
                 invalidRequests: metrics.invalid(transport: JaegerTransport.grpc.rawValue))
-            return HTTPServer(configuration: try grpc.serverConfiguration(admission: context.admission), logger: context.logger,
+            return HTTPServer(configuration: try grpc.serverConfiguration(admission: context.admission, logger: context.logger), logger: context.logger,
                               handler: service.handler(maxReceiveMessageSize: grpc.maxReceiveMessageBytes))
         }
         var listeners: [(JaegerTransport, UDPListener)] = []

@@ -17,12 +17,12 @@ public final class OTLPReceiver: HandsOverConnections {
         grpcServer = try config.grpc.map { grpc in
             let service = OTLPGRPCService(next: metrics.counting(next, transport: "grpc"), failed: metrics.failed(transport: "grpc"),
                                           logger: context.logger)
-            return HTTPServer(configuration: try grpc.serverConfiguration(admission: context.admission), logger: context.logger,
+            return HTTPServer(configuration: try grpc.serverConfiguration(admission: context.admission, logger: context.logger), logger: context.logger,
                               handler: service.handler(maxReceiveMessageSize: grpc.maxReceiveMessageBytes))
         }
         httpServer = try config.http.map { http in
             return HTTPServer(
-                configuration: try http.server.serverConfiguration(admission: context.admission), logger: context.logger,
+                configuration: try http.server.serverConfiguration(admission: context.admission, logger: context.logger), logger: context.logger,
                 handler: OTLPHTTPHandler(config: http, next: metrics.counting(next, transport: "http"),
                                          failed: metrics.failed(transport: "http"), logger: context.logger))
         }

@@ -16,7 +16,7 @@ public final class ZipkinReceiver: HandsOverConnections {
         let handler = ZipkinHTTPHandler(
             next: next, metrics: ReceiverTransportMetrics(context), options: ZipkinDecodeOptions(parseStringTags: config.parseStringTags),
             logger: context.logger, cors: config.server.cors)
-        httpServer = HTTPServer(configuration: try config.server.serverConfiguration(admission: context.admission), logger: context.logger, handler: handler)
+        httpServer = HTTPServer(configuration: try config.server.serverConfiguration(admission: context.admission, logger: context.logger), logger: context.logger, handler: handler)
     }
 
     /// The port actually bound (useful with port 0).
