@@ -7,7 +7,8 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 PY_PACKAGES := pytest==8.3.4 pyyaml opentelemetry-sdk==1.29.0 opentelemetry-exporter-otlp-proto-http==1.29.0 \
 	opentelemetry-exporter-otlp-proto-grpc==1.29.0 opentelemetry-proto==1.29.0 zstandard==0.25.0 h2==4.4.1 \
-	prometheus-client==0.21.1 opentelemetry-exporter-zipkin-json==1.29.0 py_zipkin==1.2.8 thrift==0.22.0
+	prometheus-client==0.21.1 opentelemetry-exporter-zipkin-json==1.29.0 py_zipkin==1.2.8 thrift==0.22.0 \
+	cryptography==44.0.0
 # The trace viewer's end-to-end test drives Debian's chromium, headless, over the DevTools protocol.
 DEB_PACKAGES += chromium
 PY_PACKAGES += websocket-client==1.9.2

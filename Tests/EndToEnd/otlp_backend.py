@@ -81,12 +81,17 @@ def _hex_ids_to_base64(node):
 
 
 class GRPCBackend:
-    def __init__(self, port=0):
-        self.recorder = Recorder()
+    """`credentials`: grpc.ssl_server_credentials for a TLS backend (a remote Tempo); None: plain."""
+
+    def __init__(self, port=0, credentials=None, recorder=None):
+        self.recorder = recorder or Recorder()
         self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=16),
                                   options=[("grpc.max_receive_message_length", 64 << 20)])
         trace_service_pb2_grpc.add_TraceServiceServicer_to_server(_TraceService(self.recorder), self.server)
-        self.port = self.server.add_insecure_port(f"127.0.0.1:{port}")
+        if credentials is None:
+            self.port = self.server.add_insecure_port(f"127.0.0.1:{port}")
+        else:
+            self.port = self.server.add_secure_port(f"127.0.0.1:{port}", credentials)
         self.server.start()
 
     def stop(self):
@@ -96,7 +101,8 @@ class GRPCBackend:
 class HTTPBackend:
     """OTLP/HTTP: POST /v1/traces with protobuf or JSON (JSON is recorded raw), gzip or zstd."""
 
-    def __init__(self):
+    def __init__(self, ssl_context=None):
+        """`ssl_context`: a server-side ssl.SSLContext for HTTPS; None: plain HTTP."""
         self.recorder = Recorder()
         self.json_bodies = []
         backend = self
@@ -141,6 +147,8 @@ class HTTPBackend:
                 self.wfile.write(out)
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if ssl_context is not None:
+            self.server.socket = ssl_context.wrap_socket(self.server.socket, server_side=True)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

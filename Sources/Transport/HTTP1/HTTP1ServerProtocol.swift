@@ -176,6 +176,12 @@ final class HTTP1ServerProtocol: ConnectionProtocol, @unchecked Sendable {
             return true
         }
         let buffer = inbound.readable
+        // A TLS handshake record (RFC 8446 §5.1, content type 22) never starts a request line: a
+        // TLS client on a plain port is told at once instead of waiting out the header timeout.
+        if buffer.first == 22 {
+            fail(c, .malformed("a TLS handshake on a plain-text port (use http://, or configure tls on this receiver)"), head: nil)
+            return false
+        }
         guard let length = HTTPParser.headLength(buffer, from: headScanFrom) else {
             guard buffer.count <= configuration.maxHeaderBytes else {
                 fail(c, .headerTooLarge, head: nil)
