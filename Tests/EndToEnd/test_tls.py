@@ -387,3 +387,55 @@ def test_validate_names_the_bad_file(certs, tmp_path, case):
     assert named in result.stderr, result.stderr
     assert {"expired": "expired", "mismatch": "does not match", "missing": "No such file",
             "not-pem": "no PEM certificate", "ca-missing": "No such file"}[case] in result.stderr, result.stderr
+
+
+# ------------------------------------------------------------------------------ every endpoint
+
+def test_every_tcp_endpoint_serves_tls(swiftlet_factory, certs):
+    ports = Ports()
+    p = {name: free_port() for name in ("grpc", "zipkin", "jaeger_http", "jaeger_grpc", "query")}
+    tls = server_tls(certs)
+    cfg = base_config(ports, http_extra={"tls": tls})
+    cfg["extensions"] = {"health_check": {"endpoint": f"127.0.0.1:{ports.health}", "tls": tls},
+                         "trace_query": {"endpoint": f"127.0.0.1:{p['query']}", "tls": tls}}
+    cfg["receivers"]["otlp"]["protocols"]["grpc"] = {"endpoint": f"127.0.0.1:{p['grpc']}", "tls": tls}
+    cfg["receivers"]["zipkin"] = {"endpoint": f"127.0.0.1:{p['zipkin']}", "tls": tls}
+    cfg["receivers"]["jaeger"] = {"protocols": {"thrift_http": {"endpoint": f"127.0.0.1:{p['jaeger_http']}", "tls": tls},
+                                                "grpc": {"endpoint": f"127.0.0.1:{p['jaeger_grpc']}", "tls": tls}}}
+    cfg["exporters"]["tracestore"] = {}
+    cfg["service"]["extensions"] = ["health_check", "trace_query"]
+    cfg["service"]["pipelines"]["traces"].update(receivers=["otlp", "zipkin", "jaeger"], exporters=["debug", "tracestore"])
+    swiftlet_factory(cfg, ports=ports, wait_healthy=False)
+    ctx = client_context(certs)
+
+    def get(port, path):
+        conn = http.client.HTTPSConnection("localhost", port, context=ctx, timeout=5)
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            return response.status, response.read()
+        finally:
+            conn.close()
+
+    def healthy():
+        try:
+            return get(ports.health, "/")[0] == 200
+        except OSError:
+            return False
+
+    wait_until(healthy, 10, what="health_check over TLS")
+    assert get(p["query"], "/api/echo") == (200, b"echo")
+    assert https_post(ports.otlp, ctx)[0] == 200
+    conn = http.client.HTTPSConnection("localhost", p["zipkin"], context=ctx, timeout=5)
+    conn.request("POST", "/api/v2/spans", body=b"[]", headers={"Content-Type": "application/json"})
+    assert conn.getresponse().status == 202
+    conn.close()
+    conn = http.client.HTTPSConnection("localhost", p["jaeger_http"], context=ctx, timeout=5)
+    conn.request("POST", "/api/traces", body=b"", headers={"Content-Type": "application/x-thrift"})
+    assert conn.getresponse().status in (200, 202, 400)  # spoken over TLS; an empty batch is not the point
+    conn.close()
+    credentials = grpc.ssl_channel_credentials(root_certificates=certs.ca.path.read_bytes())
+    for port, method in ((p["grpc"], "/opentelemetry.proto.collector.trace.v1.TraceService/Export"),
+                         (p["jaeger_grpc"], "/jaeger.api_v2.CollectorService/PostSpans")):
+        with grpc.secure_channel(f"localhost:{port}", credentials) as channel:
+            assert isinstance(channel.unary_unary(method)(b"", timeout=5), bytes)  # an OK answer

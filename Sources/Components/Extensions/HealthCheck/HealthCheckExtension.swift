@@ -17,6 +17,8 @@ public final class HealthCheckExtension: Component {
         /// Optional fixed bodies instead of the JSON status.
         public var healthyBody: String?
         public var unhealthyBody: String?
+        /// confighttp's `tls`: HTTPS on the same port.
+        public var tls: TLSConfiguration?
 
         public init() {}
 
@@ -26,6 +28,7 @@ public final class HealthCheckExtension: Component {
             do { _ = try Endpoint(parsing: c.endpoint) } catch { throw r.error("endpoint", "\(error)") }
             c.path = try r.string("path") ?? c.path
             guard c.path.hasPrefix("/") else { throw r.error("path", "must start with '/'") }
+            c.tls = try TLSSettings.parseServer(r)
             if let body = try r.child("response_body") {
                 c.healthyBody = try body.string("healthy")
                 c.unhealthyBody = try body.string("unhealthy")
@@ -47,9 +50,10 @@ public final class HealthCheckExtension: Component {
     private let server: HTTPServer
 
     init(_ context: ComponentContext, _ config: Config) throws {
-        server = HTTPServer(
-            configuration: HTTPServer.Configuration(endpoint: try Endpoint(parsing: config.endpoint)),
-            logger: context.logger, handler: HealthHandler(config: config, status: context.status))
+        var configuration = HTTPServer.Configuration(endpoint: try Endpoint(parsing: config.endpoint))
+        configuration.tls = try config.tls.map { try TLSContext($0, role: .server, alpn: [], logger: context.logger) }
+        server = HTTPServer(configuration: configuration, logger: context.logger,
+                            handler: HealthHandler(config: config, status: context.status))
     }
 
     public func start() throws {

@@ -16,6 +16,8 @@ public final class TraceQueryExtension: Component {
         public var endpoint = "localhost:3200"
         /// The `tracestore` exporter to serve; nil: the only one there is.
         public var store: ComponentID?
+        /// As confighttp's `tls`: HTTPS on the same port.
+        public var tls: TLSConfiguration?
 
         public init() {}
 
@@ -27,6 +29,7 @@ public final class TraceQueryExtension: Component {
                 do { c.store = try ComponentID(parsing: store) } catch { throw r.error("store", "\(error)") }
                 guard c.store?.type == "tracestore" else { throw r.error("store", "must name a tracestore exporter, like tracestore or tracestore/local") }
             }
+            c.tls = try TLSSettings.parseServer(r)
             return c
         }
     }
@@ -34,14 +37,17 @@ public final class TraceQueryExtension: Component {
     private let server: HTTPServer
     private let logger: Logger
     private let endpoint: Endpoint
+    private let scheme: String
 
     init(_ context: ComponentContext, _ config: Config, directory: TraceStoreDirectory = .shared) throws {
         logger = context.logger
         endpoint = try Endpoint(parsing: config.endpoint)
         let storeID = config.store
         let handler = TraceQueryHandler { directory.store(storeID) }
-        server = HTTPServer(configuration: HTTPServer.Configuration(endpoint: try Endpoint(parsing: config.endpoint), maxRequestBodySize: 1 << 20),
-                            logger: context.logger, handler: handler)
+        var configuration = HTTPServer.Configuration(endpoint: try Endpoint(parsing: config.endpoint), maxRequestBodySize: 1 << 20)
+        configuration.tls = try config.tls.map { try TLSContext($0, role: .server, alpn: [], logger: context.logger) }
+        scheme = config.tls == nil ? "http" : "https"
+        server = HTTPServer(configuration: configuration, logger: context.logger, handler: handler)
     }
 
     public func start() throws {
@@ -49,7 +55,7 @@ public final class TraceQueryExtension: Component {
         // An empty host listens everywhere; the URL names this machine then.
         let host = endpoint.host.isEmpty || endpoint.host == "0.0.0.0" || endpoint.host == "::" ? "localhost" : endpoint.host
         let shownHost = host.contains(":") ? "[\(host)]" : host
-        logger.info("Trace viewer and Tempo API", ["url": "http://\(shownHost):\(server.boundPort)/"])
+        logger.info("Trace viewer and Tempo API", ["url": "\(scheme)://\(shownHost):\(server.boundPort)/"])
     }
 
     public func shutdown() { server.shutdown(deadlineSeconds: 1) }
