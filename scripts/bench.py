@@ -34,6 +34,7 @@ from benchlib.load import h2load                               # noqa: E402
 from benchlib.procs import RSSSampler, wait_settled            # noqa: E402
 
 PACED_RATE = 10_000  # spans/s: the testbed's load
+TLS_SUFFIX = ", TLS"  # rows with TLS on the receiver and the exporter; compared with the row without
 
 MODES = {  # seconds of each phase, or request counts for the smoke run
     "full": dict(paced_s=30, paced_rounds=3, probe_s=2, flat_s=8, half_s=8, floor_s=3),
@@ -287,8 +288,18 @@ def verdicts(rows, floor):
         target(None if math.isnan(sw.rss10k) else sw.rss10k <= 16, f"RSS at 10k spans/s ≤ 16 MiB (OTLP/HTTP): {sw.rss10k:.1f} MiB")
         worst = max((r.rss10k for r in rows if r.collector == "swiftlet" and not r.error), default=math.nan)
         target(None if math.isnan(worst) else worst <= 16, f"RSS at 10k spans/s ≤ 16 MiB, every Swiftlet path: highest {worst:.1f} MiB")
-        idle = max((r.idle for r in rows if r.collector == "swiftlet" and not r.error), default=math.nan)
-        target(None if math.isnan(idle) else idle <= 8, f"RSS idle ≤ 8 MiB, every Swiftlet path: highest {idle:.1f} MiB")
+        plain = [r for r in rows if r.collector == "swiftlet" and not r.error and not r.path.endswith(TLS_SUFFIX)]
+        idle = max((r.idle for r in plain), default=math.nan)
+        target(None if math.isnan(idle) else idle <= 8, f"RSS idle ≤ 8 MiB, every Swiftlet path without TLS: highest {idle:.1f} MiB")
+    tls_rows = [r for r in rows if r.collector == "swiftlet" and not r.error and r.path.endswith(TLS_SUFFIX)]
+    for r in tls_rows:
+        base = find("swiftlet", r.path[: -len(TLS_SUFFIX)])
+        q = ratio(r.cpu10k, base.cpu10k) if base else math.nan
+        target(None if math.isnan(q) else q <= 1.3, f"{r.path} (both sides) CPU per span at 10k/s ≤ 1.3x the same path "
+               f"in plain text: {q:.2f}x")
+    if tls_rows:
+        idle = max(r.idle for r in tls_rows)
+        target(None if math.isnan(idle) else idle <= 9, f"RSS idle ≤ 9 MiB with TLS configured: highest {idle:.1f} MiB")
     short = sum(len(r.lost()) for r in rows)
     twice = sum(len(r.duplicated()) for r in rows)
     targets.append(("- **PASS** " if not short else "- **FAIL** ") + "zero loss, sink ≥ sender after every phase: "
@@ -321,10 +332,11 @@ def main():
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="swiftlet-bench-") as tmp:
         files = subjects.bodies(tmp)
+        certs = subjects.make_certs(tmp)
         sizes = {k: os.path.getsize(v) for k, v in files.items()}
-        sink = subjects.Sink(args.sink or args.swiftlet, tmp)
+        sink = subjects.Sink(args.sink or args.swiftlet, tmp, certs)
         try:
-            runs = [subjects.Swiftlet(args.swiftlet, tmp, p, sink.port) for p in subjects.swiftlet_paths(files)]
+            runs = [subjects.Swiftlet(args.swiftlet, tmp, p, sink, certs) for p in subjects.swiftlet_paths(files, certs)]
             runs += [subjects.Rotel(rotel, tmp, files, grpc, sink.port) for grpc in (False, True)] if rotel else []
             pairs = [(s, Row(s.name, s.path_name, s.receiver, s.wire)) for s in runs if wanted(s.name, s.path_name)]
             print(f"# 10k spans/s, every row in turn ({time.monotonic() - t0:.0f} s)", file=sys.stderr, flush=True)

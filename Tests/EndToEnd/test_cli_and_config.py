@@ -122,14 +122,17 @@ def test_non_trace_pipeline_rejected(tmp_path, signal_name):
     assert "traces only" in text.lower() or "trace" in text.lower(), text
 
 
-def test_grpc_protocol_accepted_but_not_with_tls(tmp_path):
+def test_grpc_protocol_accepted_and_its_tls_checked(tmp_path):
     cfg = base_config(Ports())
     cfg["receivers"]["otlp"]["protocols"]["grpc"] = {"endpoint": "127.0.0.1:4317", "max_recv_msg_size_mib": 8}
     p = run_cli("validate", "--config", _cfg(tmp_path, cfg))
     assert p.returncode == 0, p.stderr
     cfg["receivers"]["otlp"]["protocols"]["grpc"]["tls"] = {"cert_file": "x"}
     p = run_cli("validate", "--config", _cfg(tmp_path, cfg))
-    text = _assert_usage_error(p, "receivers::otlp::protocols::grpc::tls", "TLS")
+    _assert_usage_error(p, "receivers::otlp::protocols::grpc::tls", "key_file")
+    cfg["receivers"]["otlp"]["protocols"]["grpc"]["tls"] = {"cert_file": "x", "key_file": "y"}
+    p = run_cli("validate", "--config", _cfg(tmp_path, cfg))
+    _assert_usage_error(p, "receivers::otlp::protocols::grpc::tls", "cert_file x: No such file")
 
 
 def test_memory_limiter_requires_check_interval(tmp_path):

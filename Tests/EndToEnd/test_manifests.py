@@ -147,3 +147,16 @@ def test_grafana_dashboard_is_a_labelled_configmap_with_queries():
     dashboard = json.loads(text)
     exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
     assert len(exprs) >= 8 and all("otelcol_" in e for e in exprs)
+
+
+def test_certificate_secret_is_mounted_for_tls():
+    """The Deployment mounts the otel-collector-tls secret (optional) where the config's
+    commented `tls` block expects it."""
+    dep = _one("Deployment")
+    volumes = {v["name"]: v for v in dep["spec"]["template"]["spec"]["volumes"]}
+    assert volumes["tls"]["secret"] == {"secretName": "otel-collector-tls", "optional": True}
+    mounts = {m["name"]: m for m in _container()["volumeMounts"]}
+    assert mounts["tls"]["mountPath"] == "/etc/swiftlet-tls" and mounts["tls"]["readOnly"]
+    config = _one("ConfigMap", "otel-collector-config")["data"]["config.yaml"]
+    for name in ("tls.crt", "tls.key", "ca.crt"):
+        assert f"/etc/swiftlet-tls/{name}" in config

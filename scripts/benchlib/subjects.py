@@ -29,6 +29,27 @@ def write(path, data):
     return path
 
 
+def make_certs(tmp):
+    """A CA and a certificate for 127.0.0.1/localhost (openssl CLI, EC P-256): the TLS rows'
+    receivers and the sink's TLS port use it, exporters trust the CA."""
+    d = os.path.join(tmp, "tls")
+    os.makedirs(d, exist_ok=True)
+    f = lambda name: os.path.join(d, name)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    run = lambda *argv: subprocess.run(["openssl", *argv], check=True, capture_output=True, timeout=60)
+    run("req", "-x509", *ec, "-subj", "/CN=bench-ca", "-keyout", f("ca.key"), "-out", f("ca.crt"), "-days", "2")
+    run("req", *ec, "-subj", "/CN=localhost", "-keyout", f("server.key"), "-out", f("server.csr"))
+    write(f("ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    run("x509", "-req", "-in", f("server.csr"), "-CA", f("ca.crt"), "-CAkey", f("ca.key"), "-CAcreateserial",
+        "-out", f("server.crt"), "-days", "2", "-extfile", f("ext.cnf"))
+    return {"ca": f("ca.crt"), "cert": f("server.crt"), "key": f("server.key")}
+
+
+def server_tls_yaml(certs, indent):
+    pad = " " * indent
+    return f"\n{pad}tls:\n{pad}  cert_file: {certs['cert']}\n{pad}  key_file: {certs['key']}"
+
+
 def bodies(tmp):
     """Body files, one per encoding."""
     proto = payloads.otlp_proto()
@@ -59,12 +80,14 @@ service:
 """)
 
 
-def otlp_exporter(port, compression):
-    """Swiftlet's otlp exporter (gRPC, plain text) to 127.0.0.1:PORT, YAML under exporters:."""
+def otlp_exporter(port, compression, ca=None):
+    """Swiftlet's otlp exporter (gRPC) to 127.0.0.1:PORT, YAML under exporters:; plain text, or
+    TLS trusting the CA file `ca`."""
+    tls = f"ca_file: {ca}" if ca else "insecure: true"
     return f"""otlp:
-    endpoint: 127.0.0.1:{port}
+    endpoint: {"localhost" if ca else "127.0.0.1"}:{port}
     tls:
-      insecure: true
+      {tls}
     compression: {compression}"""
 
 
@@ -73,14 +96,19 @@ def path_name(receiver, wire):
     return receiver if wire == "none" else f"{receiver}, {wire} out"
 
 
-# Each Swiftlet path: (receiver, receiver YAML with {port}, how to reach it, exporter compression).
-def swiftlet_paths(files):
-    def http(path, ctype, body):
-        return lambda port: Target(f"http://127.0.0.1:{port}{path}", files[body], (f"content-type: {ctype}",))
+# Each Swiftlet path: (receiver, receiver YAML with {port}, how to reach it, exporter compression,
+# TLS on both sides).
+def swiftlet_paths(files, certs):
+    def http(path, ctype, body, scheme="http"):
+        return lambda port: Target(f"{scheme}://127.0.0.1:{port}{path}", files[body], (f"content-type: {ctype}",))
     otlp_http = "otlp:\n    protocols:\n      http:\n        endpoint: 127.0.0.1:{port}"
     otlp_grpc = "otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:{port}"
     grpc = lambda port: Target(f"http://127.0.0.1:{port}{GRPC_PATH}", files["grpc"], GRPC_HEADERS, h1=False)
+    grpcs = lambda port: Target(f"https://127.0.0.1:{port}{GRPC_PATH}", files["grpc"], GRPC_HEADERS, h1=False)
+    tls = server_tls_yaml(certs, 8)
     return [
+        ("OTLP/HTTP protobuf, TLS", otlp_http + tls, http("/v1/traces", "application/x-protobuf", "proto", "https"), "none", True),
+        ("OTLP/gRPC, TLS", otlp_grpc + tls, grpcs, "none", True),
         ("OTLP/HTTP protobuf", otlp_http, http("/v1/traces", "application/x-protobuf", "proto"), "none"),
         ("OTLP/HTTP protobuf", otlp_http, http("/v1/traces", "application/x-protobuf", "proto"), "gzip"),
         ("OTLP/HTTP protobuf", otlp_http, http("/v1/traces", "application/x-protobuf", "proto"), "zstd"),
@@ -97,13 +125,15 @@ class Swiftlet:
     """Swiftlet under test: RECEIVER -> batch -> otlp exporter (gRPC, COMPRESSION) -> sink."""
     name = "swiftlet"
 
-    def __init__(self, binary, tmp, path, sink_port, pinned=True):
-        self.receiver, receiver, self.target_for, self.compression = path
+    def __init__(self, binary, tmp, path, sink, certs, pinned=True):
+        self.receiver, receiver, self.target_for, self.compression, *tls = path
+        self.tls = bool(tls and tls[0])
         self.wire = WIRE_COMPRESSION["swiftlet"][self.compression]
         self.path_name = path_name(self.receiver, self.wire)
         self.port, self.metrics = free_port(), free_port()
         self.config = swiftlet_config(os.path.join(tmp, f"swiftlet-{self.port}.yaml"), receiver.format(port=self.port),
-                                      otlp_exporter(sink_port, self.compression), self.metrics, batch=True)
+                                      otlp_exporter(sink.tls_port if self.tls else sink.port, self.compression,
+                                                    certs["ca"] if self.tls else None), self.metrics, batch=True)
         self.argv = [binary, "--config", self.config]
         self.log = os.path.join(tmp, f"swiftlet-{self.port}.log")
         self.pinned = pinned
@@ -213,13 +243,21 @@ class Sink:
     """A second Swiftlet: OTLP/gRPC -> nop, on the load core. It validates each request and counts
     its spans (otelcol_receiver_accepted_spans), building no Python objects."""
 
-    def __init__(self, binary, tmp, pinned=True):
-        self.port, self.metrics = free_port(), free_port()
+    def __init__(self, binary, tmp, certs, pinned=True):
+        self.port, self.tls_port, self.metrics = free_port(), free_port(), free_port()
         config = swiftlet_config(os.path.join(tmp, "sink.yaml"), f"""otlp:
     protocols:
       grpc:
         endpoint: 127.0.0.1:{self.port}
-        max_recv_msg_size_mib: 64""", "nop:", self.metrics, batch=False)
+        max_recv_msg_size_mib: 64
+  otlp/tls:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:{self.tls_port}
+        max_recv_msg_size_mib: 64{server_tls_yaml(certs, 8)}""", "nop:", self.metrics, batch=False)
+        # Both receivers into the one pipeline.
+        text = open(config).read().replace("receivers: [otlp]", "receivers: [otlp, otlp/tls]")
+        write(config, text)
         self.proc = Pinned([binary, "--config", config], 1, os.path.join(tmp, "sink.log"), pinned)
         wait_for_port(self.port, self.proc.proc)
         wait_for_port(self.metrics, self.proc.proc)

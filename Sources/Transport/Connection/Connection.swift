@@ -378,6 +378,22 @@ extension Connection {
     /// Plaintext encrypted per step, and the ciphertext that may wait before more is encrypted.
     private static let tlsChunk = 64 * 1024
 
+    /// Bytes as if read from the socket, through TLS when there is TLS (the fuzzing harness).
+    func receive(_ bytes: UnsafeRawBufferPointer) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard !isClosed, !isDraining else { return }
+        if let tls {
+            tls.feed(bytes)
+            decrypt(tls)
+        } else {
+            let space = inbound.writable(minimum: bytes.count, maximum: bytes.count)
+            space.copyMemory(from: bytes)
+            inbound.commit(bytes.count)
+            handler?.connectionReceived(self)
+        }
+        flush()
+    }
+
     /// One read from the socket fed to OpenSSL (dropped while draining).
     private func readThroughTLS(_ tls: TLSSession) -> IOResult {
         withUnsafeTemporaryAllocation(byteCount: Self.tlsReadSize, alignment: 16) { space -> IOResult in

@@ -61,13 +61,15 @@ extension TLSContext {
 
     private static func useCertificate(_ ctx: OpaquePointer, _ pem: [UInt8], key: [UInt8]?, _ c: TLSConfiguration) throws(TLSError) {
         let what = "cert_file \(c.certificate!)"
-        let chain = try certificates(pem, what: what)
-        try checkInDate(chain[0], what: what)
-        guard SSL_CTX_use_certificate(ctx, chain[0]) == 1 else { throw openSSLError(what) }
-        for extra in chain.dropFirst() {
-            guard swiftlet_SSL_CTX_add1_chain_cert(ctx, extra) == 1 else { throw openSSLError(what) }
+        let certificates = try certificates(pem, what: what)
+        try withExtendedLifetime(certificates) { () throws(TLSError) in
+            let chain = certificates.items
+            try checkInDate(chain[0], what: what)
+            guard SSL_CTX_use_certificate(ctx, chain[0]) == 1 else { throw openSSLError(what) }
+            for extra in chain.dropFirst() {
+                guard swiftlet_SSL_CTX_add1_chain_cert(ctx, extra) == 1 else { throw openSSLError(what) }
+            }
         }
-        for x in chain { X509_free(x) }
         guard let key else { throw TLSError("cert_file is set without key_file") }
         let keyWhat = "key_file \(c.key!)"
         let pkey = try withBIO(key) { bio in PEM_read_bio_PrivateKey(bio, nil, nil, nil) }
@@ -86,9 +88,7 @@ extension TLSContext {
         SSL_CTX_set_alpn_select_cb(ctx, selectALPN, nil)
         guard let ca = m.ca else { return }
         let what = "client_ca_file \(c.ca!)"
-        for x in try certificates(ca, what: what) {
-            defer { X509_free(x) }
-            try checkInDate(x, what: what)
+        try forEachCA(ca, what: what) { x throws(TLSError) in
             guard X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), x) == 1, SSL_CTX_add_client_CA(ctx, x) == 1 else {
                 throw openSSLError(what)
             }
@@ -99,9 +99,7 @@ extension TLSContext {
     private static func configureClient(_ ctx: OpaquePointer, _ c: TLSConfiguration, _ m: Material) throws(TLSError) {
         if let ca = m.ca {
             let what = "ca_file \(c.ca!)"
-            for x in try certificates(ca, what: what) {
-                defer { X509_free(x) }
-                try checkInDate(x, what: what)
+            try forEachCA(ca, what: what) { x throws(TLSError) in
                 guard X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), x) == 1 else { throw openSSLError(what) }
             }
         }
@@ -111,15 +109,39 @@ extension TLSContext {
         SSL_CTX_set_verify(ctx, c.insecureSkipVerify ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, nil)
     }
 
-    /// Every certificate in a PEM text, in order; at least one.
-    static func certificates(_ pem: [UInt8], what: String) throws(TLSError) -> [OpaquePointer] {
-        var found: [OpaquePointer] = []
-        _ = try withBIO(pem) { bio in
-            while let x = PEM_read_bio_X509(bio, nil, nil, nil) { found.append(x) }
+    /// Each CA certificate in `pem`, checked to be in date.
+    private static func forEachCA(_ pem: [UInt8], what: String, _ body: (OpaquePointer) throws(TLSError) -> Void) throws(TLSError) {
+        let cas = try certificates(pem, what: what)
+        try withExtendedLifetime(cas) { () throws(TLSError) in
+            for x in cas.items {
+                try checkInDate(x, what: what)
+                try body(x)
+            }
         }
+    }
+
+    /// Certificates read from PEM, freed with the list (OpenSSL's adding functions take their own
+    /// references), so that a check failing half-way leaks none.
+    final class Certificates {
+        let items: [OpaquePointer]
+
+        init(_ items: [OpaquePointer]) {
+            self.items = items
+        }
+
+        deinit { items.forEach { X509_free($0) } }
+    }
+
+    /// Every certificate in a PEM text, in order; at least one.
+    static func certificates(_ pem: [UInt8], what: String) throws(TLSError) -> Certificates {
+        let found = Certificates(try withBIO(pem) { bio in
+            var found: [OpaquePointer] = []
+            while let x = PEM_read_bio_X509(bio, nil, nil, nil) { found.append(x) }
+            return found
+        })
         // The loop ends on a "no start line" error at the end of the text.
         ERR_clear_error()
-        guard !found.isEmpty else { throw TLSError("\(what): no PEM certificate found") }
+        guard !found.items.isEmpty else { throw TLSError("\(what): no PEM certificate found") }
         return found
     }
 
