@@ -18,13 +18,15 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
-        .systemLibrary(name: "CSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // OpenSSL's headers; the library is loaded on first use by CSSLLoader, not linked.
+        .systemLibrary(name: "CSSL", providers: [.apt(["libssl-dev"])]),
+        .target(name: "CSSLLoader"),
         .systemLibrary(name: "CMalloc"),
 
         .target(name: "TraceModel", swiftSettings: strict),
         .target(name: "Diagnostics", dependencies: ["CMalloc"], swiftSettings: strict),
         .target(name: "WireFormats", dependencies: ["TraceModel", "Diagnostics"], swiftSettings: strict),
-        .target(name: "Transport", dependencies: ["CZlib", "CZstd", "CNGHTTP2", "CSSL", "Diagnostics"], swiftSettings: strict),
+        .target(name: "Transport", dependencies: ["CZlib", "CZstd", "CNGHTTP2", "CSSL", "CSSLLoader", "Diagnostics"], swiftSettings: strict),
         .target(name: "Pipeline", dependencies: ["TraceModel", "Diagnostics"], swiftSettings: strict),
         .target(name: "Config", dependencies: ["CYAML", "Diagnostics"], swiftSettings: strict),
         .target(

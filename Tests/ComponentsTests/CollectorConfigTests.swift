@@ -91,6 +91,8 @@ let minimalPipeline = """
         exporters:
           otlp:
             endpoint: tempo:4317
+            tls:
+              ca_file: /nonexistent/ca.pem
           logging:
             loglevel: debug
         service:
@@ -102,8 +104,8 @@ let minimalPipeline = """
         """)
     let lines = text.split(separator: "\n")
     #expect(lines.count == 2, "\(text)")
-    #expect(text.contains("receivers::jaeger::protocols::grpc::tls"))
-    #expect(text.contains("exporters::otlp::tls") && text.contains("insecure: true"), "\(text)")
+    #expect(text.contains("receivers::jaeger::protocols::grpc::tls") && text.contains("key_file"), "\(text)")
+    #expect(text.contains("exporters::otlp::tls") && text.contains("ca_file /nonexistent/ca.pem"), "\(text)")
     #expect(!text.contains("receivers::zipkin"), "\(text)")
 }
 

@@ -187,11 +187,14 @@ private func fastRetry() -> RetrySettings {
     #expect(r.grpc?.maxRecvMsgSizeMiB == 16 && r.http == nil)
 }
 
-@Test func exporterConfigs_refuseWhatWouldNeedTLSOrIsUnsupported() {
+@Test func exporterConfigs_areTLSByDefault_andRefuseBadTLSOrWhatIsUnsupported() {
     let base = "service: {pipelines: {traces: {receivers: [otlp], exporters: [otlp]}}}\nreceivers: {otlp: {protocols: {http: }}}\n"
-    #expect(problems(base + "exporters: {otlp: {endpoint: tempo:4317}}").contains("tls::insecure: true"))
-    #expect(problems(base + "exporters: {otlp: {endpoint: 'https://tempo:4317', tls: {insecure: true}}}").contains("https://"))
-    #expect(problems(base + "exporters: {otlp: {endpoint: tempo:4317, tls: {insecure: true, ca_file: x}}}").contains("ca_file"))
+    #expect(problems(base + "exporters: {otlp: {endpoint: tempo:4317}}") == "")
+    #expect(problems(base + "exporters: {otlp: {endpoint: 'https://tempo:4317', tls: {insecure: true}}}") == "")
+    // configgrpc: `insecure` with a CA still means TLS, so the CA file is read.
+    #expect(problems(base + "exporters: {otlp: {endpoint: tempo:4317, tls: {insecure: true, ca_file: x}}}").contains("ca_file x: No such file"))
+    #expect(problems(base + "exporters: {otlp: {endpoint: tempo:4317, tls: {max_version: '1.1', min_version: '1.2'}}}")
+        .contains("min_version must not be greater than max_version"))
     #expect(problems(base + "exporters: {otlp: {endpoint: tempo:4317, tls: {insecure: true}, compression: snappy}}").contains("snappy"))
     #expect(problems(base + "exporters: {otlp: {tls: {insecure: true}}}").contains("endpoint"))
 }

@@ -117,6 +117,29 @@ def test_dockerfile_user_healthcheck_and_config_path():
     assert "/etc/swiftlet/config.yaml" in " ".join(re.findall(r"(?im)^(?:CMD|ENTRYPOINT).*", final))
 
 
+# The Debian package of each shared library the release binary may need at run time: the ones it
+# links (ldd), and libssl.so.3, which it loads on first use of TLS (Sources/CSSLLoader).
+LIBRARY_PACKAGES = {"libnghttp2.so.14": "libnghttp2-14", "libz.so.1": "zlib1g", "libyaml-0.so.2": "libyaml-0-2",
+                    "libzstd.so.1": "libzstd1", "libssl.so.3": "libssl3"}
+BASE_IMAGE_LIBRARIES = {"linux-vdso.so.1", "libc.so.6", "libm.so.6", "libgcc_s.so.1", "ld-linux-x86-64.so.2"}
+
+
+def test_dockerfile_runtime_stage_installs_exactly_the_libraries_the_binary_needs():
+    binary = REPO / ".build" / "release" / "swiftlet"
+    if not binary.exists():
+        pytest.skip("no release binary (make release)")
+    import subprocess
+    out = subprocess.run(["ldd", str(binary)], capture_output=True, text=True, timeout=30).stdout
+    linked = {line.split()[0].rsplit("/", 1)[-1] for line in out.splitlines() if line.strip()}
+    needed = (linked - BASE_IMAGE_LIBRARIES) | ({"libssl.so.3"} if b"libssl.so.3" in binary.read_bytes() else set())
+    unknown = needed - LIBRARY_PACKAGES.keys()
+    assert not unknown, f"the binary needs {unknown}: add their packages to LIBRARY_PACKAGES and the Dockerfile"
+    final = _final_stage(_dockerfile()).replace("\\\n", " ")
+    installed = set(re.search(r"apt-get install -y --no-install-recommends ([^&]+)", final).group(1).split())
+    # ca-certificates: the system's CA store, which a TLS exporter without `ca_file` trusts.
+    assert installed == {LIBRARY_PACKAGES[l] for l in needed} | {"ca-certificates"}, (installed, needed)
+
+
 def test_readme_starts_with_make_run_and_make_test():
     readme = REPO / "README.md"
     if not readme.exists():

@@ -3,6 +3,7 @@ import Diagnostics
 
 extension TLSContext {
     static func build(role: Role, _ c: TLSConfiguration, _ m: Material, alpn: [String]) throws(TLSError) -> Handle {
+        try OpenSSLLibrary.load()
         ERR_clear_error()
         guard let ctx = SSL_CTX_new(role == .server ? TLS_server_method() : TLS_client_method()) else {
             throw openSSLError("SSL_CTX_new")
