@@ -33,7 +33,7 @@ let package = Package(
             name: "Components",
             dependencies: ["TraceModel", "Diagnostics", "WireFormats", "Transport", "Pipeline", "Config"],
             swiftSettings: strict),
-        .target(name: "SwiftletCLI", dependencies: ["Components", "Config", "Diagnostics", "Pipeline"], swiftSettings: strict),
+        .target(name: "SwiftletCLI", dependencies: ["Components", "Config", "Diagnostics", "Pipeline", "Transport"], swiftSettings: strict),
         .executableTarget(name: "Swiftlet", dependencies: ["SwiftletCLI"], swiftSettings: strict),
         .target(name: "SwiftletTestKit", dependencies: ["TraceModel", "Pipeline"], swiftSettings: strict),
 

@@ -30,6 +30,10 @@ int swiftlet_ssl_load(char *error, unsigned long length) {
     return library != NULL;
 }
 
+int swiftlet_ssl_loaded(void) {
+    return __atomic_load_n(&library, __ATOMIC_ACQUIRE) != NULL;
+}
+
 static void *symbol(const char *name) {
     pthread_once(&once, load);
     void *found = library ? dlsym(library, name) : NULL;
@@ -51,6 +55,8 @@ static void *symbol(const char *name) {
     __attribute__((visibility("hidden"))) void name params { RESOLVE(name) ((void (*) params)fn) args; }
 
 // ssl.h
+FORWARD(int, OPENSSL_init_ssl, (uint64_t opts, const OPENSSL_INIT_SETTINGS *settings), (opts, settings))
+FORWARD_VOID(SSL_CTX_set_security_level, (SSL_CTX *ctx, int level), (ctx, level))
 FORWARD(const SSL_METHOD *, TLS_server_method, (void), ())
 FORWARD(const SSL_METHOD *, TLS_client_method, (void), ())
 FORWARD(SSL_CTX *, SSL_CTX_new, (const SSL_METHOD *meth), (meth))

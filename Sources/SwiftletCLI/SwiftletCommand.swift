@@ -7,6 +7,7 @@ import Diagnostics
 import Dispatch
 import Pipeline
 import Synchronization
+import Transport
 
 /// The `swiftlet` program.
 public enum SwiftletCommand {
@@ -74,6 +75,12 @@ public enum SwiftletCommand {
         // What starting freed (the config's trees, parsers' buffers) stays below the arenas'
         // trim threshold (`Heap.tune`); give its pages back once, before serving.
         Heap.returnFreePages()
+        // Once the threads that built the TLS contexts have ended (OpenSSL's per-thread clean-up
+        // runs code of its own then).
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(250)) {
+            OpenSSLLibrary.releaseStartupPages()
+            Heap.returnFreePages()
+        }
         let reloader = ServiceReloader(running: service, logger: logger)
         // Reloads and the final shutdown run one at a time, in the order asked.
         let control = DispatchQueue(label: "swiftlet.control")

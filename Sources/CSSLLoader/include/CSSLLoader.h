@@ -6,4 +6,7 @@
 /// forwarder that loads the library, so a process that never uses TLS never maps it.
 int swiftlet_ssl_load(char *error, unsigned long length);
 
+/// 1 once libssl.so.3 is loaded.
+int swiftlet_ssl_loaded(void);
+
 #endif

@@ -184,6 +184,7 @@ extension TLSContext {
         let code = ERR_get_error()
         ERR_clear_error()
         guard code != 0 else { return TLSError(operation) }
+        OpenSSLLibrary.loadErrorStrings()
         var buffer = [CChar](repeating: 0, count: 256)
         ERR_error_string_n(code, &buffer, buffer.count)
         let text = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
