@@ -33,3 +33,6 @@ static inline int swiftlet_BIO_pending(BIO *bio) {
 static inline uint64_t swiftlet_SSL_OP_NO_RENEGOTIATION(void) {
     return SSL_OP_NO_RENEGOTIATION;
 }
+static inline uint64_t swiftlet_SSL_OP_CIPHER_SERVER_PREFERENCE(void) {
+    return SSL_OP_CIPHER_SERVER_PREFERENCE;
+}

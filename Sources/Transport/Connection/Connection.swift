@@ -373,8 +373,8 @@ final class Connection: @unchecked Sendable {
 // MARK: TLS
 
 extension Connection {
-    /// Ciphertext read per call: a little more than one TLS record (RFC 8446 §5.1).
-    private static let tlsReadSize = 17 * 1024
+    /// Ciphertext read per call, on the stack: as much as a plain read takes, several records.
+    private static let tlsReadSize = 64 * 1024
     /// Plaintext encrypted per step, and the ciphertext that may wait before more is encrypted.
     private static let tlsChunk = 64 * 1024
 
