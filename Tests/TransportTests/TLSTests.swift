@@ -140,6 +140,27 @@ private func exchange(_ send: (@escaping HTTPClientCompletion) -> Void) -> Resul
         }
     }
 
+    @Test func insecureSkipVerify_acceptsAServerNoTrustedCASigned() throws {
+        let serverTLS = try TLSContext(pki.server(), role: .server, alpn: [])
+        try withServer({ $0.tls = serverTLS }) { server in
+            let endpoint = ClientEndpoint(host: "localhost", port: server.boundPort)
+            var systemOnly = TLSConfiguration()  // the system's CAs, which never signed the test CA
+            let refusing = HTTP1Client(endpoint: endpoint, tls: try TLSContext(systemOnly, role: .client, alpn: []), logger: logger)
+            defer { refusing.close() }
+            let refused = exchange { refusing.send(HTTPClientRequest(path: "/"), timeout: 5, completion: $0) }
+            guard case let .failure(error)? = refused else {
+                Issue.record("expected a failure, got \(String(describing: refused))")
+                return
+            }
+            #expect(error.description.contains("certificate verify failed"), "\(error)")
+            systemOnly.insecureSkipVerify = true
+            let trusting = HTTP1Client(endpoint: endpoint, tls: try TLSContext(systemOnly, role: .client, alpn: []), logger: logger)
+            defer { trusting.close() }
+            let served = exchange { trusting.send(HTTPClientRequest(path: "/"), timeout: 5, completion: $0) }
+            #expect((try? served?.get())?.status == 200)
+        }
+    }
+
     @Test func mutualTLS_refusesAClientWithoutCertificate_andServesOneWith() throws {
         let serverTLS = try TLSContext(pki.server(clientCA: true), role: .server, alpn: [])
         try withServer({ $0.tls = serverTLS }) { server in
