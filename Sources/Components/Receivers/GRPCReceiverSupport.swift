@@ -9,6 +9,8 @@ public struct GRPCServerSettings: Sendable, Equatable {
     /// grpc-go's default receive limit, 4 MiB, when unset.
     public var maxRecvMsgSizeMiB = 4
     public var maxConcurrentStreams = 250
+    /// `auth`: the server authenticator every call must pass.
+    public var auth: AuthSettings?
 
     public init(endpoint: String) {
         self.endpoint = endpoint
@@ -16,7 +18,7 @@ public struct GRPCServerSettings: Sendable, Equatable {
 
     var maxReceiveMessageBytes: Int { maxRecvMsgSizeMiB << 20 }
 
-    /// Reads `endpoint`, `transport`, `max_recv_msg_size_mib`, `max_concurrent_streams`; accepts
+    /// Reads `endpoint`, `transport`, `max_recv_msg_size_mib`, `max_concurrent_streams`, `auth`; accepts
     /// the buffer and metadata options without effect; refuses `tls`.
     static func parse(_ r: ConfigReader, defaultEndpoint: String) throws(ConfigError) -> GRPCServerSettings {
         var c = GRPCServerSettings(endpoint: try parseEndpoint(r, default: defaultEndpoint))
@@ -35,6 +37,7 @@ public struct GRPCServerSettings: Sendable, Equatable {
         _ = try r.int("read_buffer_size")
         _ = try r.int("write_buffer_size")
         _ = try r.bool("include_metadata")
+        c.auth = try AuthSettings.parse(in: r, requestParams: false)
         if r.has("tls") { throw r.error("tls", "TLS is not supported by this version of Swiftlet; terminate TLS in front of it") }
         return c
     }
