@@ -28,7 +28,7 @@ enum SHACrypt {
             input += round & 1 == 1 ? a : p
             a = Digest.hash(h, input)
         }
-        return variant == .sha256 ? encode256(a) : encode512(a)
+        return encode(a, variant)
     }
 
     /// Digest A of the specification (steps 1-12).
@@ -57,31 +57,21 @@ enum SHACrypt {
         return out
     }
 
-    private static func encode256(_ a: [UInt8]) -> [UInt8] {
+    /// The specification's output order: groups of three bytes `i`, `i + n`, `i + 2n`, each group
+    /// rotated one place further (to the right for SHA-256, the left for SHA-512), then the rest.
+    private static func encode(_ a: [UInt8], _ variant: Variant) -> [UInt8] {
+        let n = variant == .sha256 ? 10 : 21
         var out: [UInt8] = []
-        for i in 0..<10 {
-            let (x, y, z) = (a[i], a[i + 10], a[i + 20])
-            switch i % 3 {
-            case 0: CryptBase64.append(x, y, z, count: 4, to: &out)
-            case 1: CryptBase64.append(z, x, y, count: 4, to: &out)
-            default: CryptBase64.append(y, z, x, count: 4, to: &out)
-            }
+        for i in 0..<n {
+            let group = [a[i], a[i + n], a[i + 2 * n]]
+            let shift = variant == .sha512 ? i % 3 : (3 - i % 3) % 3
+            CryptBase64.append(group[shift], group[(shift + 1) % 3], group[(shift + 2) % 3], count: 4, to: &out)
         }
-        CryptBase64.append(0, a[31], a[30], count: 3, to: &out)
-        return out
-    }
-
-    private static func encode512(_ a: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        for i in 0..<21 {
-            let (x, y, z) = (a[i], a[i + 21], a[i + 42])
-            switch i % 3 {
-            case 0: CryptBase64.append(x, y, z, count: 4, to: &out)
-            case 1: CryptBase64.append(y, z, x, count: 4, to: &out)
-            default: CryptBase64.append(z, x, y, count: 4, to: &out)
-            }
+        if variant == .sha256 {
+            CryptBase64.append(0, a[31], a[30], count: 3, to: &out)
+        } else {
+            CryptBase64.append(0, 0, a[63], count: 2, to: &out)
         }
-        CryptBase64.append(0, 0, a[63], count: 2, to: &out)
         return out
     }
 }
