@@ -18,5 +18,7 @@ public enum BuiltinComponents {
         HealthCheckExtension.factory,
         FileStorageExtension.factory,
         TraceQueryExtension.factory,
+        BasicAuthExtension.factory,
+        BearerTokenAuthExtension.factory,
     ]
 }

@@ -25,6 +25,8 @@ let conformanceFixtures: [String: String] = [
     "nop": "",
     "tracestore": "max_bytes: 1048576\nmax_traces: 100\nretention: 1h\n",
     "trace_query": "endpoint: 127.0.0.1:0\n",
+    "basicauth": "htpasswd:\n  inline: \"user:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\"\n",
+    "bearertokenauth": "token: conformance\n",
 ]
 
 private func exporterFixture(_ endpoint: String) -> String {

@@ -10,6 +10,8 @@ public struct GRPCServerSettings: Sendable, Equatable {
     /// grpc-go's default receive limit, 4 MiB, when unset.
     public var maxRecvMsgSizeMiB = 4
     public var maxConcurrentStreams = 250
+    /// `auth`: the server authenticator every call must pass.
+    public var auth: AuthSettings?
     /// `tls`: gRPC over TLS, ALPN `h2`.
     public var tls: TLSConfiguration?
 
@@ -19,8 +21,8 @@ public struct GRPCServerSettings: Sendable, Equatable {
 
     var maxReceiveMessageBytes: Int { maxRecvMsgSizeMiB << 20 }
 
-    /// Reads `endpoint`, `transport`, `max_recv_msg_size_mib`, `max_concurrent_streams`; accepts
-    /// the buffer and metadata options without effect; `tls`.
+    /// Reads `endpoint`, `transport`, `max_recv_msg_size_mib`, `max_concurrent_streams`, `auth`,
+    /// `tls`; accepts the buffer and metadata options without effect.
     static func parse(_ r: ConfigReader, defaultEndpoint: String) throws(ConfigError) -> GRPCServerSettings {
         var c = GRPCServerSettings(endpoint: try parseEndpoint(r, default: defaultEndpoint))
         if let transport = try r.string("transport"), transport != "tcp" {
@@ -38,6 +40,7 @@ public struct GRPCServerSettings: Sendable, Equatable {
         _ = try r.int("read_buffer_size")
         _ = try r.int("write_buffer_size")
         _ = try r.bool("include_metadata")
+        c.auth = try AuthSettings.parse(in: r, requestParams: false)
         c.tls = try TLSSettings.parseServer(r)
         return c
     }

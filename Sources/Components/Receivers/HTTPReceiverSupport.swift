@@ -11,6 +11,8 @@ public struct HTTPServerSettings: Sendable, Equatable {
     public var cors: CORSConfig?
     public var readHeaderTimeout: Duration = .seconds(60)
     public var idleTimeout: Duration = .seconds(60)
+    /// `auth`: the server authenticator every request must pass.
+    public var auth: AuthSettings?
     /// `tls`: HTTPS on the same port (HTTP/2 by ALPN too).
     public var tls: TLSConfiguration?
 
@@ -18,7 +20,7 @@ public struct HTTPServerSettings: Sendable, Equatable {
         self.endpoint = endpoint
     }
 
-    /// Reads `endpoint`, `max_request_body_size`, `read_header_timeout`, `idle_timeout`, `cors` and `tls`.
+    /// Reads `endpoint`, `max_request_body_size`, `read_header_timeout`, `idle_timeout`, `cors`, `auth` and `tls`.
     static func parse(_ r: ConfigReader, defaultEndpoint: String) throws(ConfigError) -> HTTPServerSettings {
         var s = HTTPServerSettings(endpoint: try parseEndpoint(r, default: defaultEndpoint))
         if let size = try r.int("max_request_body_size") {
@@ -28,6 +30,7 @@ public struct HTTPServerSettings: Sendable, Equatable {
         s.readHeaderTimeout = try r.duration("read_header_timeout") ?? s.readHeaderTimeout
         s.idleTimeout = try r.duration("idle_timeout") ?? s.idleTimeout
         s.cors = try r.child("cors").map { r throws(ConfigError) in try CORSConfig.parse(r) }
+        s.auth = try AuthSettings.parse(in: r, requestParams: true)
         s.tls = try TLSSettings.parseServer(r)
         return s
     }

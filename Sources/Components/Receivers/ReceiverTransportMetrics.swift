@@ -7,6 +7,7 @@ import Transport
 /// them; the sender may retry), `otelcol_receiver_failed_spans` (refused for good: invalid
 /// spans, a permanent pipeline error). Beside them, Swiftlet's own:
 /// `swiftlet_receiver_invalid_requests` (undecodable bodies and datagrams),
+/// `swiftlet_receiver_unauthenticated_requests` (refused by the server's authenticator),
 /// `swiftlet_receiver_received_datagrams` and `swiftlet_receiver_dropped_datagrams` by reason.
 struct ReceiverTransportMetrics {
     let metrics: SelfMetrics
@@ -35,6 +36,12 @@ struct ReceiverTransportMetrics {
 
     func invalid(transport: String) -> SelfMetrics.Counter {
         metrics.counter("swiftlet_receiver_invalid_requests", help: "Requests or datagrams that could not be decoded.",
+                        labels: ["receiver": receiver, "transport": transport])
+    }
+
+    /// Requests refused by the server's authenticator (Swiftlet's own).
+    func unauthenticated(transport: String) -> SelfMetrics.Counter {
+        metrics.counter("swiftlet_receiver_unauthenticated_requests", help: "Requests refused because their credentials were missing or wrong.",
                         labels: ["receiver": receiver, "transport": transport])
     }
 

@@ -114,6 +114,11 @@ public final class Service: Sendable {
         // when they are all kept too.
         let extensionsKept = previous.map { $0.extensions.count == extensionOrder.count } ?? false
             && extensionOrder.allSatisfy(\.carriedOver)
+        // A receiver finds its authenticators when it starts: it is kept only while they are.
+        func keepsItsExtensions(_ config: any Sendable) -> Bool {
+            guard let references = config as? any ReferencesExtensions else { return true }
+            return references.extensionIDs.allSatisfy { id in extensionOrder.contains { $0.id == id && $0.carriedOver } }
+        }
 
         var exporterOrder: [Member] = []
         var exporterConsumers: [ComponentID: any TraceConsumer] = [:]
@@ -166,7 +171,7 @@ public final class Service: Sendable {
             let entry = config.receivers[id]!
             let target = FanoutConsumer(config.pipelines.filter { $0.receivers.contains(id) }.map { heads[$0.id]! })
             targets[id] = target
-            if keepsAdmission, let kept = carried(previous?.receivers, entry) {
+            if keepsAdmission, keepsItsExtensions(entry.config), let kept = carried(previous?.receivers, entry) {
                 receiverOrder.append(kept)
                 continue
             }

@@ -15,11 +15,14 @@ final class OTLPExporter: Component, TraceConsumer, SelfCountingExporter {
     private let shutdownDeadline: Double
     private let context: ComponentContext
     private let queueSettings: QueueSettings
+    /// The client authenticator the sender asks for each request's credentials.
+    private let auth: ClientAuthenticatorSlot?
 
     /// `writesProtobuf`: `encode` writes OTLP protobuf (and so reuses `ResourceSpans.encoded`).
-    init(_ context: ComponentContext, settings: OTLPExporterSettings, sender: any ExportSender,
+    init(_ context: ComponentContext, settings: OTLPExporterSettings, sender: any ExportSender, auth: ClientAuthenticatorSlot?,
          writesProtobuf: Bool, encode: @escaping @Sendable (TraceBatch) -> [UInt8]) {
         self.encode = encode
+        self.auth = auth
         forwardsOTLPEncoding = writesProtobuf
         self.context = context
         queueSettings = settings.queue
@@ -33,11 +36,16 @@ final class OTLPExporter: Component, TraceConsumer, SelfCountingExporter {
         if let storage = queueSettings.storage {
             throw FileStorageError("sending_queue::storage: \(storage) is looked up in the extensions the service starts; start(host:) was not called")
         }
+        if let auth, !auth.isBound {
+            throw AuthenticatorError("auth::authenticator: \(auth.settings.authenticator) is looked up in the extensions the service starts; start(host:) was not called")
+        }
     }
 
-    /// With `sending_queue::storage`, opens the persistent queue (recovering what an earlier run
-    /// left) in the directory the storage extension gives this exporter.
+    /// Finds the client authenticator (`auth`) and, with `sending_queue::storage`, opens the
+    /// persistent queue (recovering what an earlier run left) in the directory the storage
+    /// extension gives this exporter.
     func start(host: any ComponentHost) throws {
+        try auth?.bind(host)
         guard let id = queueSettings.storage else { return }
         guard let found = host.extension(id) else {
             throw FileStorageError("sending_queue::storage: extension \(id) is not configured or not listed in service::extensions")
@@ -105,7 +113,6 @@ public enum OTLPGRPCExporter {
             _ = try r.int("read_buffer_size")
             _ = try r.bool("wait_for_ready")
             if r.has("keepalive") { _ = try r.child("keepalive") }
-            if r.has("auth") { throw r.error("auth", "authenticators are not supported by this version of Swiftlet; use headers") }
             return c
         }
     }
@@ -115,9 +122,13 @@ public enum OTLPGRPCExporter {
             context.logger.warn("balancer_name is ignored: Swiftlet keeps one HTTP/2 connection to the endpoint", ["balancer_name": balancer])
         }
         guard let url = config.url else { throw ExporterURLError(text: config.endpoint, reason: "no endpoint") }
+        let auth = config.settings.auth.map(ClientAuthenticatorSlot.init)
+        if auth != nil, config.settings.tls == nil {
+            context.logger.warn("auth credentials go out in plain text (tls::insecure); the Collector's gRPC client refuses to send them without TLS")
+        }
         let tls = try config.settings.tls.map { try TLSContext($0, role: .client, alpn: ["h2"], logger: context.logger) }
-        let sender = OTLPGRPCSender(endpoint: url.endpoint, settings: config.settings, tls: tls, logger: context.logger)
-        return OTLPExporter(context, settings: config.settings, sender: sender, writesProtobuf: true,
+        let sender = OTLPGRPCSender(endpoint: url.endpoint, settings: config.settings, tls: tls, auth: auth, logger: context.logger)
+        return OTLPExporter(context, settings: config.settings, sender: sender, auth: auth, writesProtobuf: true,
                             encode: OTLPProtoEncoder.encodeExportRequest)
     }
 }
@@ -128,17 +139,25 @@ struct OTLPGRPCSender: ExportSender {
     private let client: GRPCClient
     private let settings: OTLPExporterSettings
     private let metadata: [(String, String)]
+    private let auth: ClientAuthenticatorSlot?
     private let logger: Logger
 
-    init(endpoint: ClientEndpoint, settings: OTLPExporterSettings, tls: TLSContext?, logger: Logger) {
+    init(endpoint: ClientEndpoint, settings: OTLPExporterSettings, tls: TLSContext?, auth: ClientAuthenticatorSlot?, logger: Logger) {
         client = GRPCClient(endpoint: endpoint, connectTimeout: settings.timeout.seconds, tls: tls, logger: logger)
         self.settings = settings
         metadata = settings.metadata
+        self.auth = auth
         self.logger = logger
     }
 
+    /// The configured metadata and the authenticator's, lowercased as HTTP/2 requires.
+    private var requestMetadata: [(String, String)] {
+        guard let auth else { return metadata }
+        return auth.headers(adding: metadata).map { ($0.0.lowercased(), $0.1) }
+    }
+
     func send(_ request: ExportRequest, completion: @escaping @Sendable (SendOutcome) -> Void) {
-        client.unary(path: Self.path, message: request.body, metadata: metadata, compression: settings.compression,
+        client.unary(path: Self.path, message: request.body, metadata: requestMetadata, compression: settings.compression,
                      timeout: settings.timeout.seconds) { [logger] result in
             switch result {
             case let .success(response):

@@ -1,7 +1,7 @@
 import Config
 import Transport
 
-/// What both OTLP exporters read: headers, compression, timeout, retry and queue.
+/// What both OTLP exporters read: headers, compression, timeout, retry, queue and auth.
 public struct OTLPExporterSettings: Sendable, Equatable {
     public var headers: [String: String] = [:]
     /// nil: none.
@@ -9,6 +9,8 @@ public struct OTLPExporterSettings: Sendable, Equatable {
     public var timeout: Duration
     public var retry = RetrySettings()
     public var queue = QueueSettings()
+    /// `auth`: the client authenticator whose header fields every request carries.
+    public var auth: AuthSettings?
     /// nil: plain text.
     public var tls: TLSConfiguration?
 
@@ -36,6 +38,7 @@ public struct OTLPExporterSettings: Sendable, Equatable {
         guard timeout > .zero else { throw r.error("timeout", "must be greater than 0") }
         retry = try RetrySettings.parse(r.child("retry_on_failure"))
         queue = try QueueSettings.parse(r.child("sending_queue"))
+        auth = try AuthSettings.parse(in: r, requestParams: false)
     }
 
     var metadata: [(String, String)] {

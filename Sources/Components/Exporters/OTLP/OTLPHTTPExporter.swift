@@ -55,10 +55,13 @@ public enum OTLPHTTPExporter {
 
     static func make(_ context: ComponentContext, _ config: Config) throws -> any Component & TraceConsumer {
         guard let url = config.url else { throw ExporterURLError(text: "", reason: "no endpoint") }
+        let auth = config.settings.auth.map(ClientAuthenticatorSlot.init)
         let tls = try config.settings.tls.map { try TLSContext($0, role: .client, alpn: ["http/1.1"], logger: context.logger) }
-        let sender = OTLPHTTPSender(url: url, encoding: config.encoding, settings: config.settings, tls: tls, logger: context.logger)
+        let sender = OTLPHTTPSender(url: url, encoding: config.encoding, settings: config.settings, tls: tls, auth: auth,
+                                    logger: context.logger)
         let encode: @Sendable (TraceBatch) -> [UInt8] = config.encoding == .json ? OTLPJSONEncoder.encodeExportRequest : OTLPProtoEncoder.encodeExportRequest
-        return OTLPExporter(context, settings: config.settings, sender: sender, writesProtobuf: config.encoding == .proto, encode: encode)
+        return OTLPExporter(context, settings: config.settings, sender: sender, auth: auth, writesProtobuf: config.encoding == .proto,
+                            encode: encode)
     }
 }
 
@@ -69,8 +72,11 @@ struct OTLPHTTPSender: ExportSender {
     private let headers: [(String, String)]
     private let compression: ContentCoding?
     private let timeout: Double
+    private let auth: ClientAuthenticatorSlot?
 
-    init(url: ExporterURL, encoding: OTLPHTTPExporter.Encoding, settings: OTLPExporterSettings, tls: TLSContext?, logger: Logger) {
+    init(url: ExporterURL, encoding: OTLPHTTPExporter.Encoding, settings: OTLPExporterSettings, tls: TLSContext?,
+         auth: ClientAuthenticatorSlot?, logger: Logger) {
+        self.auth = auth
         client = HTTP1Client(endpoint: url.endpoint, connectTimeout: settings.timeout.seconds, tls: tls, logger: logger)
         path = url.path
         compression = settings.compression
@@ -83,6 +89,7 @@ struct OTLPHTTPSender: ExportSender {
 
     func send(_ request: ExportRequest, completion: @escaping @Sendable (SendOutcome) -> Void) {
         let body = compression.map { $0.encode(request.body) } ?? request.body
+        let headers = auth?.headers(adding: headers) ?? headers
         client.send(HTTPClientRequest(path: path, headers: headers, body: body), timeout: timeout) { result in
             switch result {
             case let .failure(error):

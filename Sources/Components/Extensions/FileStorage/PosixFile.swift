@@ -107,3 +107,23 @@ enum PosixFile {
         guard isDirectory(path) else { throw FileError("mkdir", path, ENOTDIR) }
     }
 }
+
+/// What tells a file's content changed without reading it: device, inode, size and mtime.
+struct FileIdentity: Sendable, Equatable {
+    let device: UInt64
+    let inode: UInt64
+    let size: Int
+    let modifiedSeconds: Int
+    let modifiedNanoseconds: Int
+
+    /// Of the file `path` names (following symbolic links, so a swapped link target counts).
+    init(of path: String) throws(FileError) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw FileError("stat", path) }
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+        size = Int(info.st_size)
+        modifiedSeconds = Int(info.st_mtim.tv_sec)
+        modifiedNanoseconds = Int(info.st_mtim.tv_nsec)
+    }
+}

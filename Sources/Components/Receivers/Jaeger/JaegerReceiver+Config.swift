@@ -1,5 +1,10 @@
 import Config
+import Pipeline
 import Transport
+
+extension JaegerReceiver.Config: ReferencesExtensions {
+    var extensionIDs: [ComponentID] { [thriftHTTP?.auth, grpc?.auth].compactMap { $0?.authenticator } }
+}
 
 extension JaegerReceiver {
     /// `receivers::jaeger`. No protocol is on unless listed under `protocols`.
@@ -31,7 +36,11 @@ extension JaegerReceiver {
             }
             config.thriftCompact = try protocols.child("thrift_compact").map { r throws(ConfigError) in try UDPConfig.parse(r, defaultEndpoint: "localhost:6831") }
             config.thriftBinary = try protocols.child("thrift_binary").map { r throws(ConfigError) in try UDPConfig.parse(r, defaultEndpoint: "localhost:6832") }
-            config.grpc = try protocols.child("grpc").map { r throws(ConfigError) in try GRPCServerSettings.parse(r, defaultEndpoint: "localhost:14250") }
+            config.grpc = try protocols.child("grpc").map { r throws(ConfigError) in
+                let settings = try GRPCServerSettings.parse(r, defaultEndpoint: "localhost:14250")
+                try r.finish()
+                return settings
+            }
             try protocols.finish()
             guard config.thriftHTTP != nil || config.thriftCompact != nil || config.thriftBinary != nil || config.grpc != nil else {
                 throw reader.error("protocols", missingProtocols)

@@ -13,22 +13,29 @@ public final class JaegerReceiver: HandsOverConnections {
     private let httpServer: HTTPServer?
     private let grpcServer: HTTPServer?
     private let udpListeners: [(JaegerTransport, UDPListener)]
+    private let authenticators: [ServerAuthenticatorSlot]
 
     init(_ context: ComponentContext, _ config: Config, next: any TraceConsumer) throws {
         let metrics = ReceiverTransportMetrics(context)
+        var slots: [ServerAuthenticatorSlot] = []
         httpServer = try config.thriftHTTP.map { http in
+            let transport = JaegerTransport.collectorHTTP.rawValue
             let handler = JaegerThriftHTTPHandler(
-                next: metrics.counting(next, transport: JaegerTransport.collectorHTTP.rawValue), logger: context.logger,
-                cors: http.cors.map(CORSPolicy.init), invalidRequests: metrics.invalid(transport: JaegerTransport.collectorHTTP.rawValue))
+                next: metrics.counting(next, transport: transport), logger: context.logger,
+                cors: http.cors.map(CORSPolicy.init), invalidRequests: metrics.invalid(transport: transport))
+                .authenticated(by: http.auth, slots: &slots, cors: http.cors, refused: metrics.unauthenticated(transport: transport))
             return HTTPServer(configuration: try http.serverConfiguration(admission: context.admission, logger: context.logger), logger: context.logger, handler: handler)
         }
         grpcServer = try config.grpc.map { grpc in
             let service = JaegerGRPCService(
                 next: metrics.counting(next, transport: JaegerTransport.grpc.rawValue), logger: context.logger,
                 invalidRequests: metrics.invalid(transport: JaegerTransport.grpc.rawValue))
+            let handler = service.handler(maxReceiveMessageSize: grpc.maxReceiveMessageBytes)
+                .authenticated(by: grpc.auth, slots: &slots, refused: metrics.unauthenticated(transport: JaegerTransport.grpc.rawValue))
             return HTTPServer(configuration: try grpc.serverConfiguration(admission: context.admission, logger: context.logger), logger: context.logger,
-                              handler: service.handler(maxReceiveMessageSize: grpc.maxReceiveMessageBytes))
+                              handler: handler)
         }
+        authenticators = slots
         var listeners: [(JaegerTransport, UDPListener)] = []
         for (udp, transport) in [(config.thriftCompact, JaegerTransport.udpThriftCompact), (config.thriftBinary, .udpThriftBinary)] {
             guard let udp else { continue }
@@ -51,8 +58,15 @@ public final class JaegerReceiver: HandsOverConnections {
         return ports
     }
 
+    /// Finds the servers' authenticators, then starts.
+    public func start(host: any ComponentHost) throws {
+        try authenticators.bind(host)
+        try start()
+    }
+
     /// Starts every protocol, or none: what started is stopped again when one fails to bind.
     public func start() throws {
+        try authenticators.requireBound()
         do {
             try httpServer?.start()
             try grpcServer?.start()

@@ -1,5 +1,10 @@
 import Config
+import Pipeline
 import Transport
+
+extension OTLPReceiver.Config: ReferencesExtensions {
+    var extensionIDs: [ComponentID] { [grpc?.auth, http?.server.auth].compactMap { $0?.authenticator } }
+}
 
 extension OTLPReceiver {
     /// `receivers::otlp`. A protocol is on when its key is present, even with no value.
@@ -16,8 +21,16 @@ extension OTLPReceiver {
             guard let protocols = try reader.child("protocols") else {
                 throw reader.error("protocols", "must specify at least one protocol when using the OTLP receiver")
             }
-            let grpc = try protocols.child("grpc").map { r throws(ConfigError) in try GRPCServerSettings.parse(r, defaultEndpoint: "localhost:4317") }
-            let http = try protocols.child("http").map { r throws(ConfigError) in try HTTPConfig.parse(r) }
+            let grpc = try protocols.child("grpc").map { r throws(ConfigError) in
+                let settings = try GRPCServerSettings.parse(r, defaultEndpoint: "localhost:4317")
+                try r.finish()
+                return settings
+            }
+            let http = try protocols.child("http").map { r throws(ConfigError) in
+                let settings = try HTTPConfig.parse(r)
+                try r.finish()
+                return settings
+            }
             try protocols.finish()
             guard grpc != nil || http != nil else {
                 throw reader.error("protocols", "must specify at least one protocol when using the OTLP receiver")
@@ -75,6 +88,7 @@ public struct CORSConfig: Sendable, Equatable {
         c.allowedOrigins = try r.stringList("allowed_origins") ?? []
         c.allowedHeaders = try r.stringList("allowed_headers") ?? []
         c.maxAge = try r.int("max_age") ?? 0
+        try r.finish()
         return c
     }
 }

@@ -11,24 +11,37 @@ public final class OTLPReceiver: HandsOverConnections {
 
     private let grpcServer: HTTPServer?
     private let httpServer: HTTPServer?
+    private let authenticators: [ServerAuthenticatorSlot]
 
     init(_ context: ComponentContext, _ config: Config, next: any TraceConsumer) throws {
         let metrics = ReceiverTransportMetrics(context)
+        var slots: [ServerAuthenticatorSlot] = []
         grpcServer = try config.grpc.map { grpc in
             let service = OTLPGRPCService(next: metrics.counting(next, transport: "grpc"), failed: metrics.failed(transport: "grpc"),
                                           logger: context.logger)
+            let handler = service.handler(maxReceiveMessageSize: grpc.maxReceiveMessageBytes)
+                .authenticated(by: grpc.auth, slots: &slots, refused: metrics.unauthenticated(transport: "grpc"))
             return HTTPServer(configuration: try grpc.serverConfiguration(admission: context.admission, logger: context.logger), logger: context.logger,
-                              handler: service.handler(maxReceiveMessageSize: grpc.maxReceiveMessageBytes))
+                              handler: handler)
         }
         httpServer = try config.http.map { http in
-            return HTTPServer(
-                configuration: try http.server.serverConfiguration(admission: context.admission, logger: context.logger), logger: context.logger,
-                handler: OTLPHTTPHandler(config: http, next: metrics.counting(next, transport: "http"),
-                                         failed: metrics.failed(transport: "http"), logger: context.logger))
+            let handler = OTLPHTTPHandler(config: http, next: metrics.counting(next, transport: "http"),
+                                          failed: metrics.failed(transport: "http"), logger: context.logger)
+                .authenticated(by: http.server.auth, slots: &slots, cors: http.cors, refused: metrics.unauthenticated(transport: "http"))
+            return HTTPServer(configuration: try http.server.serverConfiguration(admission: context.admission, logger: context.logger), logger: context.logger,
+                              handler: handler)
         }
+        authenticators = slots
+    }
+
+    /// Finds the servers' authenticators, then starts.
+    public func start(host: any ComponentHost) throws {
+        try authenticators.bind(host)
+        try start()
     }
 
     public func start() throws {
+        try authenticators.requireBound()
         try grpcServer?.start()
         do {
             try httpServer?.start()

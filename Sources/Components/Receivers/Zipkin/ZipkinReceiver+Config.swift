@@ -1,4 +1,9 @@
 import Config
+import Pipeline
+
+extension ZipkinReceiver.Config: ReferencesExtensions {
+    var extensionIDs: [ComponentID] { server.auth.map { [$0.authenticator] } ?? [] }
+}
 
 extension ZipkinReceiver {
     /// `receivers::zipkin`: the confighttp server options plus `parse_string_tags`.

@@ -11,18 +11,30 @@ public final class ZipkinReceiver: HandsOverConnections {
     }
 
     private let httpServer: HTTPServer
+    private let authenticators: [ServerAuthenticatorSlot]
 
     init(_ context: ComponentContext, _ config: Config, next: any TraceConsumer) throws {
+        let metrics = ReceiverTransportMetrics(context)
+        var slots: [ServerAuthenticatorSlot] = []
         let handler = ZipkinHTTPHandler(
-            next: next, metrics: ReceiverTransportMetrics(context), options: ZipkinDecodeOptions(parseStringTags: config.parseStringTags),
+            next: next, metrics: metrics, options: ZipkinDecodeOptions(parseStringTags: config.parseStringTags),
             logger: context.logger, cors: config.server.cors)
+            .authenticated(by: config.server.auth, slots: &slots, cors: config.server.cors, refused: metrics.unauthenticated(transport: "http"))
         httpServer = HTTPServer(configuration: try config.server.serverConfiguration(admission: context.admission, logger: context.logger), logger: context.logger, handler: handler)
+        authenticators = slots
     }
 
     /// The port actually bound (useful with port 0).
     var boundPort: Int { httpServer.boundPort }
 
+    /// Finds the server's authenticator, then starts.
+    public func start(host: any ComponentHost) throws {
+        try authenticators.bind(host)
+        try start()
+    }
+
     public func start() throws {
+        try authenticators.requireBound()
         try httpServer.start()
     }
 

@@ -1,0 +1,60 @@
+/// The users of an htpasswd file (Apache's format, as go-htpasswd reads it for upstream): one
+/// `user:encoded-password` per line, white space around a line ignored, a later line for the same
+/// user replacing an earlier one. A line with no colon, or whose password is malformed, is
+/// skipped and its number kept in `skipped`.
+struct Htpasswd: Sendable {
+    private(set) var users: [String: HtpasswdEntry] = [:]
+    /// 1-based numbers of the lines skipped.
+    private(set) var skipped: [Int] = []
+
+    /// go-htpasswd reads lines with Go's `bufio.Scanner`, which fails on a longer one.
+    static let maxLineLength = 64 * 1024
+
+    init() {}
+
+    /// Reads `content`; throws only for a line longer than `maxLineLength`.
+    init(parsing content: some Collection<UInt8>) throws(HtpasswdError) {
+        var number = 0
+        for line in content.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            number += 1
+            guard line.count <= Self.maxLineLength else { throw HtpasswdError(line: number) }
+            add(line: String(decoding: line, as: UTF8.self), number: number)
+        }
+    }
+
+    /// Whether `user` is listed with `password`.
+    func matches(user: String, password: String) -> Bool {
+        users[user]?.matches(Array(password.utf8)) ?? false
+    }
+
+    /// `other`'s users added, replacing these of the same name.
+    func merging(_ other: Htpasswd) -> Htpasswd {
+        var merged = self
+        merged.users.merge(other.users) { _, later in later }
+        return merged
+    }
+
+    private mutating func add(line: String, number: Int) {
+        let text = Substring(line).trimmingWhiteSpace()
+        guard !text.isEmpty else { return }
+        guard let colon = text.firstIndex(of: ":") else { return skipped.append(number) }
+        guard let entry = HtpasswdEntry(encoded: text[text.index(after: colon)...]) else { return skipped.append(number) }
+        users[String(text[..<colon])] = entry
+    }
+}
+
+struct HtpasswdError: Error, CustomStringConvertible {
+    let line: Int
+    var description: String { "line \(line) is longer than \(Htpasswd.maxLineLength) bytes" }
+}
+
+extension Substring {
+    /// Without the ASCII white space (space, tab, CR, LF, VT, FF) at either end.
+    func trimmingWhiteSpace() -> Substring {
+        let space: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\u{0B}" || $0 == "\u{0C}" }
+        var s = self
+        while let first = s.first, space(first) { s.removeFirst() }
+        while let last = s.last, space(last) { s.removeLast() }
+        return s
+    }
+}
