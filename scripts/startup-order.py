@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes scripts/startup-order.txt: the functions of the release binary that run from exec until
-the collector idles with the default config, in first-call order.
+the collector idles with the default config, in first-call order, then those a config with TLS
+on its receivers and exporter adds.
 
 The release link (Makefile RELEASE_FLAGS) hands this list to lld as --symbol-ordering-file, so the
 start-up code sits together instead of spread over the 5 MiB text; the kernel maps code in
@@ -21,12 +22,38 @@ def free_port():
         return s.getsockname()[1]
 
 
-def profile(binary, out):
+def tls_config(tmp):
+    """A config with TLS on both OTLP receivers and on an otlp exporter (its own CA as the
+    trusted one), so that building TLS contexts is start-up code too."""
+    cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
+                   check=True, capture_output=True)
+    path = os.path.join(tmp, "tls.yaml")
+    with open(path, "w") as f:
+        f.write(f"""receivers:
+  otlp:
+    protocols:
+      grpc: {{endpoint: "127.0.0.1:{free_port()}", tls: {{cert_file: {cert}, key_file: {key}}}}}
+      http: {{endpoint: "127.0.0.1:{free_port()}", tls: {{cert_file: {cert}, key_file: {key}}}}}
+exporters:
+  otlp: {{endpoint: "localhost:{free_port()}", tls: {{ca_file: {cert}}}}}
+extensions:
+  health_check:
+service:
+  extensions: [health_check]
+  pipelines:
+    traces: {{receivers: [otlp], exporters: [otlp]}}
+""")
+    return path
+
+
+def profile(binary, out, config=None):
     health = free_port()
-    args = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", binary,
-            "--set", f"extensions::health_check::endpoint=127.0.0.1:{health}",
-            "--set", f"receivers::otlp::protocols::http::endpoint=127.0.0.1:{free_port()}",
-            "--set", f"service::telemetry::metrics::address=127.0.0.1:{free_port()}"]
+    args = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", binary]
+    args += ["--config", config] if config else ["--set", f"receivers::otlp::protocols::http::endpoint=127.0.0.1:{free_port()}"]
+    args += ["--set", f"extensions::health_check::endpoint=127.0.0.1:{health}",
+             "--set", f"service::telemetry::metrics::address=127.0.0.1:{free_port()}"]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
@@ -89,9 +116,13 @@ def mangled_names(functions, binary):
 def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else ".build/release/swiftlet"
     with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "callgrind.out")
-        profile(binary, out)
-        symbols = mangled_names(executed_functions(out, binary), binary)
+        functions = []
+        # The default config's start-up first, then what a config with TLS adds to it.
+        for run, config in enumerate([None, tls_config(tmp)]):
+            out = os.path.join(tmp, f"callgrind.{run}.out")
+            profile(binary, out, config)
+            functions += executed_functions(out, binary)
+        symbols = mangled_names(list(dict.fromkeys(functions)), binary)
     target = os.path.join(HERE, "startup-order.txt")
     with open(target, "w") as f:
         f.writelines(s + "\n" for s in symbols)

@@ -256,7 +256,7 @@ final class Connection: @unchecked Sendable {
             switch result {
             case .bytes:
                 if isDraining { continue }
-                if let tls { decrypt(tls) } else { handler?.connectionReceived(self) }
+                if tls == nil { handler?.connectionReceived(self) }
                 flush()
                 guard wantsToRead else { return refreshReadInterest() }
             case .endOfFile, .failed:
@@ -375,16 +375,16 @@ final class Connection: @unchecked Sendable {
 extension Connection {
     /// Ciphertext read per call, on the stack: as much as a plain read takes, several records.
     private static let tlsReadSize = 64 * 1024
-    /// Plaintext encrypted per step, and the ciphertext that may wait before more is encrypted.
-    private static let tlsChunk = 64 * 1024
+    /// Plaintext encrypted per step, and the ciphertext that may wait before more is encrypted:
+    /// about what one plain-text write hands a loopback socket, so TLS makes no more writes.
+    private static let tlsChunk = 256 * 1024
 
     /// Bytes as if read from the socket, through TLS when there is TLS (the fuzzing harness).
     func receive(_ bytes: UnsafeRawBufferPointer) {
         dispatchPrecondition(condition: .onQueue(queue))
         guard !isClosed, !isDraining else { return }
         if let tls {
-            tls.feed(bytes)
-            decrypt(tls)
+            tls.withInput(bytes) { decrypt(tls) }
         } else {
             let space = inbound.writable(minimum: bytes.count, maximum: bytes.count)
             space.copyMemory(from: bytes)
@@ -394,11 +394,14 @@ extension Connection {
         flush()
     }
 
-    /// One read from the socket fed to OpenSSL (dropped while draining).
+    /// One read from the socket, decrypted while the ciphertext is still where it was read
+    /// (dropped while draining).
     private func readThroughTLS(_ tls: TLSSession) -> IOResult {
         withUnsafeTemporaryAllocation(byteCount: Self.tlsReadSize, alignment: 16) { space -> IOResult in
             let result = Socket.read(fd, into: space)
-            if case let .bytes(n) = result, !isDraining { tls.feed(UnsafeRawBufferPointer(rebasing: space[0..<n])) }
+            if case let .bytes(n) = result, !isDraining {
+                tls.withInput(UnsafeRawBufferPointer(rebasing: space[0..<n])) { decrypt(tls) }
+            }
             return result
         }
     }
