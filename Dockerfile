@@ -2,7 +2,7 @@
 # Stage 1 builds a release binary with the Swift runtime linked statically.
 FROM swift:6.2-bookworm AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libnghttp2-dev zlib1g-dev libyaml-dev libzstd-dev libssl-dev \
+ && apt-get install -y --no-install-recommends libnghttp2-dev zlib1g-dev libdeflate-dev libyaml-dev libzstd-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift Makefile ./
@@ -17,7 +17,7 @@ RUN make release \
 # Stage 2 holds the binary and only the shared libraries it links (glibc's are in the base image).
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libnghttp2-14 zlib1g libyaml-0-2 libzstd1 libssl3 ca-certificates \
+ && apt-get install -y --no-install-recommends libnghttp2-14 zlib1g libdeflate0 libyaml-0-2 libzstd1 libssl3 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/swiftlet /usr/local/bin/swiftlet
 COPY config/docker.yaml /etc/swiftlet/config.yaml

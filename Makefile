@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 SWIFT ?= swift
-DEB_PACKAGES := libnghttp2-dev zlib1g-dev libyaml-dev libzstd-dev libssl-dev openssl ca-certificates nghttp2-client ruby-jaeger-client
+DEB_PACKAGES := libnghttp2-dev zlib1g-dev libdeflate-dev libyaml-dev libzstd-dev libssl-dev openssl ca-certificates nghttp2-client ruby-jaeger-client
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 PY_PACKAGES := pytest==8.3.4 pyyaml opentelemetry-sdk==1.29.0 opentelemetry-exporter-otlp-proto-http==1.29.0 \

@@ -18,6 +18,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         // OpenSSL's headers; the library is loaded on first use by CSSLLoader, not linked.
         .systemLibrary(name: "CSSL", providers: [.apt(["libssl-dev"])]),
         .target(name: "CSSLLoader"),
@@ -26,7 +27,7 @@ let package = Package(
         .target(name: "TraceModel", swiftSettings: strict),
         .target(name: "Diagnostics", dependencies: ["CMalloc"], swiftSettings: strict),
         .target(name: "WireFormats", dependencies: ["TraceModel", "Diagnostics"], swiftSettings: strict),
-        .target(name: "Transport", dependencies: ["CZlib", "CZstd", "CNGHTTP2", "CSSL", "CSSLLoader", "Diagnostics"], swiftSettings: strict),
+        .target(name: "Transport", dependencies: ["CZlib", "CZstd", "CDeflate", "CNGHTTP2", "CSSL", "CSSLLoader", "Diagnostics"], swiftSettings: strict),
         .target(name: "Pipeline", dependencies: ["TraceModel", "Diagnostics"], swiftSettings: strict),
         .target(name: "Config", dependencies: ["CYAML", "Diagnostics"], swiftSettings: strict),
         .target(

@@ -2,12 +2,8 @@
 #define SWIFTLET_CZLIB_SHIM_H
 #include <zlib.h>
 
-// inflateInit2 and deflateInit2 are macros in zlib.h; Swift cannot call macros.
+// inflateInit2 is a macro in zlib.h; Swift cannot call macros. (Compression is libdeflate's.)
 static inline int swiftlet_inflateInit2(z_streamp strm, int windowBits) {
     return inflateInit2(strm, windowBits);
-}
-static inline int swiftlet_deflateInit2(z_streamp strm, int level, int method, int windowBits,
-                                        int memLevel, int strategy) {
-    return deflateInit2(strm, level, method, windowBits, memLevel, strategy);
 }
 #endif

@@ -120,7 +120,7 @@ def test_dockerfile_user_healthcheck_and_config_path():
 # The Debian package of each shared library the release binary may need at run time: the ones it
 # links (ldd), and libssl.so.3, which it loads on first use of TLS (Sources/CSSLLoader).
 LIBRARY_PACKAGES = {"libnghttp2.so.14": "libnghttp2-14", "libz.so.1": "zlib1g", "libyaml-0.so.2": "libyaml-0-2",
-                    "libzstd.so.1": "libzstd1", "libssl.so.3": "libssl3"}
+                    "libzstd.so.1": "libzstd1", "libssl.so.3": "libssl3", "libdeflate.so.0": "libdeflate0"}
 BASE_IMAGE_LIBRARIES = {"linux-vdso.so.1", "libc.so.6", "libm.so.6", "libgcc_s.so.1", "ld-linux-x86-64.so.2"}
 
 

@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 import Testing
 @testable import Transport
 
@@ -25,6 +27,33 @@ import Testing
         let compressed = Decompression.compress(Array("hello hello hello".utf8), format: .gzip)
         #expect(throws: DecompressionError.self) { try Decompression.inflate(Array(compressed.dropLast(10)), format: .gzip, limit: 100) }
         #expect(throws: DecompressionError.self) { try Decompression.inflate(Array("nope".utf8), format: .gzip, limit: 100) }
+    }
+
+    @Test func compress_writesEachFormatsHeader_andSmallerAtHigherLevels() throws {
+        let payload = Array((0..<4000).flatMap { "span-\($0 % 97) service.name=checkout ".utf8 })
+        let gzip = Decompression.compress(payload, format: .gzip)
+        #expect(Array(gzip.prefix(3)) == [0x1f, 0x8b, 8])  // RFC 1952 §2.3.1: ID1, ID2, CM = deflate
+        let zlib = Decompression.compress(payload, format: .zlib)
+        #expect(zlib.withUnsafeBytes { Decompression.hasZlibHeader($0) })
+        let fast = Decompression.compress(payload, format: .gzip, level: 1)
+        let best = Decompression.compress(payload, format: .gzip, level: 12)
+        #expect(best.count <= gzip.count && gzip.count <= fast.count && fast.count < payload.count / 4)
+        #expect(try Decompression.inflate(best, format: .gzip, limit: payload.count) == payload)
+        #expect(Decompression.compress([UInt8](), format: .gzip).count > 0)
+    }
+
+    @Test func compress_fromManyThreadsAtOnce_reusingCompressors() throws {
+        let payloads = (0..<16).map { i in Array(String(repeating: "thread \(i) ", count: 2000 + i * 100).utf8) }
+        let results = Mutex([[UInt8]?](repeating: nil, count: payloads.count))
+        DispatchQueue.concurrentPerform(iterations: payloads.count) { i in
+            let level = Int32(i % 3 == 0 ? 1 : 6)
+            let compressed = Decompression.compress(payloads[i], format: i % 2 == 0 ? .gzip : .zlib, level: level)
+            results.withLock { $0[i] = compressed }
+        }
+        for (i, compressed) in results.withLock({ $0 }).enumerated() {
+            let format: Decompression.Format = i % 2 == 0 ? .gzip : .zlib
+            #expect(try Decompression.inflate(compressed!, format: format, limit: payloads[i].count) == payloads[i])
+        }
     }
 
     @Test func inflate_readsAllMembers_whenGzipConcatenated() throws {

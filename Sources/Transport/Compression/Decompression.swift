@@ -79,27 +79,6 @@ public enum Decompression {
         }
     }
 
-    public static func compress(_ input: [UInt8], format: Format, level: Int32 = 6) -> [UInt8] {
-        var stream = z_stream()
-        guard swiftlet_deflateInit2(&stream, level, Z_DEFLATED, format.windowBits, 8, Z_DEFAULT_STRATEGY) == Z_OK else { return [] }
-        defer { deflateEnd(&stream) }
-        let bound = Int(deflateBound(&stream, uLong(input.count))) + 64
-        var output = [UInt8](repeating: 0, count: bound)
-        var input = input
-        let written = input.withUnsafeMutableBytes { inRaw in
-            output.withUnsafeMutableBytes { outRaw -> Int in
-                stream.next_in = inRaw.baseAddress?.assumingMemoryBound(to: Bytef.self)
-                stream.avail_in = uInt(inRaw.count)
-                stream.next_out = outRaw.baseAddress?.assumingMemoryBound(to: Bytef.self)
-                stream.avail_out = uInt(outRaw.count)
-                guard deflate(&stream, Z_FINISH) == Z_STREAM_END else { return 0 }
-                return outRaw.count - Int(stream.avail_out)
-            }
-        }
-        output.removeLast(output.count - written)
-        return output
-    }
-
     /// Whether `bytes` start with a valid zlib header (RFC 1950 §2.2: CM = 8 and the FCHECK multiple of 31).
     static func hasZlibHeader(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard bytes.count >= 2 else { return false }
