@@ -169,6 +169,7 @@ private func fastRetry() -> RetrySettings {
             tls: {insecure: true}
             headers: {X-Scope-OrgID: tenant}
             compression: zstd
+            compression_params: {level: 19}
             timeout: 2s
             retry_on_failure: {initial_interval: 1s, max_elapsed_time: 0s}
             sending_queue: {num_consumers: 4, queue_size: 50}
@@ -179,10 +180,12 @@ private func fastRetry() -> RetrySettings {
         """)
     let g = try #require(grpc.exporters[ComponentID(type: "otlp")]?.config as? OTLPGRPCExporter.Config)
     #expect(g.settings.headers == ["X-Scope-OrgID": "tenant"] && g.settings.compression == .zstd && g.settings.timeout == .seconds(2))
+    #expect(g.settings.compressionLevel == 19)
     #expect(g.settings.retry.initialInterval == .seconds(1) && g.settings.retry.maxElapsedTime == .zero && g.settings.retry.multiplier == 1.5)
     #expect(g.settings.queue.numConsumers == 4 && g.settings.queue.queueSize == 50)
     let h = try #require(grpc.exporters[ComponentID(type: "otlphttp")]?.config as? OTLPHTTPExporter.Config)
     #expect(h.url?.path == "/v1/traces" && h.encoding == .json && h.settings.compression == .gzip && h.settings.timeout == .seconds(30))
+    #expect(h.settings.compressionLevel == nil)
     let r = try #require(grpc.receivers[ComponentID(type: "otlp")]?.config as? OTLPReceiver.Config)
     #expect(r.grpc?.maxRecvMsgSizeMiB == 16 && r.http == nil)
 }
@@ -197,6 +200,13 @@ private func fastRetry() -> RetrySettings {
         .contains("min_version must not be greater than max_version"))
     #expect(problems(base + "exporters: {otlp: {endpoint: tempo:4317, tls: {insecure: true}, compression: snappy}}").contains("snappy"))
     #expect(problems(base + "exporters: {otlp: {tls: {insecure: true}}}").contains("endpoint"))
+    // configcompression's ValidateParams: gzip takes -1, -2, 0 and 1 to 9; no level without compression.
+    let gzipLevel = { (level: Int) in problems(base + "exporters: {otlp: {endpoint: t:1, compression_params: {level: \(level)}}}") }
+    #expect(gzipLevel(-2) == "" && gzipLevel(0) == "" && gzipLevel(9) == "")
+    #expect(gzipLevel(10).contains("compression_params::level") && gzipLevel(-3).contains("unsupported level -3"))
+    #expect(problems(base + "exporters: {otlp: {endpoint: t:1, compression: none, compression_params: {level: 1}}}")
+        .contains("without compression"))
+    #expect(problems(base + "exporters: {otlp: {endpoint: t:1, compression_params: {level: 1, strategy: 2}}}").contains("strategy"))
 }
 
 @Test func retryInfo_isReadFromAStatus_andGarbageIsIgnored() {

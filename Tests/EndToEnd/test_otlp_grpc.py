@@ -217,6 +217,45 @@ def test_forwards_through_otlphttp(swiftlet_factory, http_backend, encoding, com
     assert meta.get("content-encoding", "none") == compression
 
 
+def test_compression_params_level_sets_how_hard_the_exporter_compresses(swiftlet_factory, http_backend):
+    """configcompression's compression_params::level: 0 sends gzip of stored blocks (larger than the
+    protobuf), 9 the smallest; both decompress to the same spans at the backend."""
+    stored = HTTPBackend()
+    try:
+        ports = Ports()
+        exporter = lambda backend, level: {"endpoint": f"http://127.0.0.1:{backend.port}", "compression": "gzip",
+                                           "compression_params": {"level": level}}
+        cfg = grpc_config(ports, {"otlphttp/stored": exporter(stored, 0), "otlphttp/best": exporter(http_backend, 9)},
+                          ["otlphttp/stored", "otlphttp/best"], batch={"timeout": "500ms"})
+        swiftlet_factory(config=cfg, ports=ports)
+        spans = sdk_spans_via_grpc(ports.otlp, "levels", seed=8)
+        for backend in (stored, http_backend):
+            assert backend.recorder.wait_for_spans(len(spans)), backend.recorder.span_count()
+            assert_arrived_exactly_once(backend.recorder, spans)
+        def wire_and_plain(backend):
+            return [(int(meta["content-length"]), len(request.SerializeToString())) for meta, request in backend.recorder.requests]
+        for wire, plain in wire_and_plain(stored):
+            assert wire > plain, (wire, plain)
+        for wire, plain in wire_and_plain(http_backend):
+            assert wire < plain / 2, (wire, plain)
+    finally:
+        stored.stop()
+
+
+def test_compression_params_level_is_checked_as_upstream(tmp_path):
+    base = {"receivers": {"otlp": {"protocols": {"grpc": {"endpoint": "127.0.0.1:0"}}}},
+            "service": {"pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["otlp"]}}}}
+    for compression, level, ok in [("gzip", 9, True), ("gzip", -2, True), ("gzip", 10, False), ("zstd", 19, True),
+                                   ("none", 3, False), ("none", 0, True)]:
+        cfg = dict(base, exporters={"otlp": {"endpoint": "tempo:4317", "tls": {"insecure": True}, "compression": compression,
+                                             "compression_params": {"level": level}}})
+        path = write_yaml(tmp_path / f"{compression}{level}.yaml", cfg)
+        out = run_cli("validate", "--config", str(path))
+        assert (out.returncode == 0) == ok, (compression, level, out.stdout + out.stderr)
+        if not ok:
+            assert out.returncode == 2 and "compression_params::level" in out.stderr + out.stdout, out.stderr
+
+
 def test_retries_until_the_backend_accepts(swiftlet_factory, grpc_backend, http_backend):
     grpc_backend.recorder.fail_next = 3
     http_backend.recorder.fail_next = 2

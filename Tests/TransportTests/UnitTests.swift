@@ -42,6 +42,19 @@ import Testing
         #expect(Decompression.compress([UInt8](), format: .gzip).count > 0)
     }
 
+    @Test func contentCoding_encodesAtTheCollectorsLevels() throws {
+        let payload = Array((0..<3000).flatMap { "attr-\($0 % 53)=value-\($0 % 7);".utf8 })
+        let stored = ContentCoding.gzip.encode(payload, level: 0)
+        let fastest = ContentCoding.gzip.encode(payload, level: -2)
+        let byDefault = ContentCoding.gzip.encode(payload)
+        #expect(stored.count > payload.count && fastest.count < payload.count / 4)
+        #expect(byDefault == ContentCoding.gzip.encode(payload, level: -1) && byDefault == ContentCoding.gzip.encode(payload, level: 6))
+        for (coding, level) in [(ContentCoding.gzip, Int32(0)), (.deflate, 9), (.zstd, 1000), (.zstd, -1000)] {
+            #expect(try coding.decode(coding.encode(payload, level: level), limit: payload.count) == payload)
+        }
+        #expect(ContentCoding.gzip.accepts(level: -2) && !ContentCoding.gzip.accepts(level: 10) && ContentCoding.zstd.accepts(level: 22))
+    }
+
     @Test func compress_fromManyThreadsAtOnce_reusingCompressors() throws {
         let payloads = (0..<16).map { i in Array(String(repeating: "thread \(i) ", count: 2000 + i * 100).utf8) }
         let results = Mutex([[UInt8]?](repeating: nil, count: payloads.count))

@@ -39,11 +39,32 @@ public enum ContentCoding: String, Equatable, Sendable {
         return try result.get()
     }
 
-    public func encode(_ body: [UInt8]) -> [UInt8] {
+    /// Compresses `body` at `level` as the Collector's `compression_params::level` means it
+    /// (nil: the coding's default level). gzip and deflate take Go's compress/flate levels: -1 the
+    /// default (6), 0 stored blocks, 1 to 9; -2, Go's Huffman-only, is libdeflate's fastest level.
+    /// zstd takes libzstd's levels as they are.
+    public func encode(_ body: [UInt8], level: Int32? = nil) -> [UInt8] {
         switch self {
-        case .gzip: Decompression.compress(body, format: .gzip)
-        case .deflate: Decompression.compress(body, format: .zlib)
-        case .zstd: body.withUnsafeBytes { Decompression.compressZstd($0) }
+        case .gzip: Decompression.compress(body, format: .gzip, level: Self.deflateLevel(level))
+        case .deflate: Decompression.compress(body, format: .zlib, level: Self.deflateLevel(level))
+        case .zstd: body.withUnsafeBytes { Decompression.compressZstd($0, level: level ?? Decompression.defaultZstdLevel) }
+        }
+    }
+
+    /// Whether `level` is one `compression_params::level` may give this coding (configcompression's
+    /// ValidateParams: any zstd level; for gzip and deflate -1, -2, 0 and 1 to 9).
+    public func accepts(level: Int32) -> Bool {
+        switch self {
+        case .zstd: true
+        case .gzip, .deflate: (-2...9).contains(level)
+        }
+    }
+
+    private static func deflateLevel(_ level: Int32?) -> Int32 {
+        switch level {
+        case nil, -1: Decompression.defaultDeflateLevel
+        case -2: 1
+        case let level?: level
         }
     }
 }

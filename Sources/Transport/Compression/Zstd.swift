@@ -30,7 +30,12 @@ extension Decompression {
         return output
     }
 
-    public static func compressZstd(_ input: UnsafeRawBufferPointer, level: Int32 = 1) -> [UInt8] {
+    /// zstd's level when a config gives none.
+    public static let defaultZstdLevel: Int32 = 1
+
+    /// Compresses at `level`, held within libzstd's range (as Go's zstd maps any level to one it has).
+    public static func compressZstd(_ input: UnsafeRawBufferPointer, level: Int32 = defaultZstdLevel) -> [UInt8] {
+        let level = min(max(level, ZSTD_minCLevel()), ZSTD_maxCLevel())
         let bound = ZSTD_compressBound(input.count)
         var output = [UInt8](repeating: 0, count: bound)
         let written = output.withUnsafeMutableBytes { out in

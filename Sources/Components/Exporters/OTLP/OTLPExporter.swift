@@ -158,6 +158,7 @@ struct OTLPGRPCSender: ExportSender {
 
     func send(_ request: ExportRequest, completion: @escaping @Sendable (SendOutcome) -> Void) {
         client.unary(path: Self.path, message: request.body, metadata: requestMetadata, compression: settings.compression,
+                     compressionLevel: settings.compressionLevel,
                      timeout: settings.timeout.seconds) { [logger] result in
             switch result {
             case let .success(response):

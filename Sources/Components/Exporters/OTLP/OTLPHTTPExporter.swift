@@ -71,6 +71,7 @@ struct OTLPHTTPSender: ExportSender {
     private let path: String
     private let headers: [(String, String)]
     private let compression: ContentCoding?
+    private let compressionLevel: Int32?
     private let timeout: Double
     private let auth: ClientAuthenticatorSlot?
 
@@ -80,6 +81,7 @@ struct OTLPHTTPSender: ExportSender {
         client = HTTP1Client(endpoint: url.endpoint, connectTimeout: settings.timeout.seconds, tls: tls, logger: logger)
         path = url.path
         compression = settings.compression
+        compressionLevel = settings.compressionLevel
         timeout = settings.timeout.seconds
         var headers = [("Content-Type", encoding == .json ? "application/json" : "application/x-protobuf"),
                        ("User-Agent", "swiftlet")]
@@ -88,7 +90,7 @@ struct OTLPHTTPSender: ExportSender {
     }
 
     func send(_ request: ExportRequest, completion: @escaping @Sendable (SendOutcome) -> Void) {
-        let body = compression.map { $0.encode(request.body) } ?? request.body
+        let body = compression.map { $0.encode(request.body, level: compressionLevel) } ?? request.body
         let headers = auth?.headers(adding: headers) ?? headers
         client.send(HTTPClientRequest(path: path, headers: headers, body: body), timeout: timeout) { result in
             switch result {
