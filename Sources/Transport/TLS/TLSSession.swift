@@ -91,9 +91,6 @@ final class TLSSession {
         }
     }
 
-    /// Bytes OpenSSL produced for the peer, not yet taken.
-    var hasOutput: Bool { !output.isEmpty }
-
     /// Moves what OpenSSL produced for the peer to the end of `buffer`.
     func takeOutput(into buffer: inout [UInt8]) {
         guard !output.isEmpty else { return }
