@@ -13,6 +13,7 @@ final class ScriptedSender: ExportSender, Sendable {
     private let script: Mutex<[SendOutcome]>
     let attempts = Atomic<Int>(0)
     let held = Mutex<[@Sendable () -> Void]>([])
+    let bodies = Mutex<[[UInt8]]>([])
     let holdAll: Bool
     let completesInline: Bool
 
@@ -24,6 +25,7 @@ final class ScriptedSender: ExportSender, Sendable {
 
     func send(_ request: ExportRequest, completion: @escaping @Sendable (SendOutcome) -> Void) {
         attempts.add(1, ordering: .relaxed)
+        bodies.withLock { $0.append(request.body) }
         let outcome = script.withLock { $0.isEmpty ? .success : $0.removeFirst() }
         if holdAll {
             held.withLock { $0.append { completion(outcome) } }
@@ -104,6 +106,26 @@ private func fastRetry() -> RetrySettings {
     #expect(metrics.queueSize.current == 3 && metrics.queueCapacity.current == 3 && metrics.inFlight.current == 2)
     for _ in 0..<4 { scripted.releaseAll(); usleep(20_000) }
     #expect(eventually { metrics.sent.current == 5 })
+    q.shutdown(deadline: 1)
+}
+
+@Test func queuedSender_preparesEachRequestOnce_offTheSubmittingThread_andRetriesTheSameBytes() {
+    let scripted = ScriptedSender([.retryable("down", retryAfter: nil), .retryable("down", retryAfter: nil), .success])
+    let metrics = ExporterMetrics(context("otlp", .exporter))
+    let prepared = Mutex<[pthread_t]>([])
+    let q = QueuedRetrySender(sender: scripted, queue: QueueSettings(), retry: fastRetry(), logger: CapturedLog().logger(),
+                              metrics: metrics) { request in
+        prepared.withLock { $0.append(pthread_self()) }
+        return request.preparedForWire(encode: { _ in [9, 9] }) { $0 + [7] }
+    }
+    try? q.submit(ExportRequest(batch: sampleBatch(spans: 3)))
+    try? q.submit(ExportRequest(body: [1], spans: 2))
+    #expect(eventually { metrics.sent.current == 5 && scripted.attempts.load(ordering: .relaxed) == 4 })
+    let threads = prepared.withLock { $0 }
+    #expect(threads.count == 2 && !threads.contains { pthread_equal($0, pthread_self()) != 0 })
+    let bodies = scripted.bodies.withLock { $0 }
+    #expect(bodies.filter { $0 == [9, 9, 7] }.count + bodies.filter { $0 == [1, 7] }.count == 4)
+    #expect(bodies.contains([1, 7]) && bodies.contains([9, 9, 7]))
     q.shutdown(deadline: 1)
 }
 

@@ -8,6 +8,8 @@ import Synchronization
 /// flight at once, a retryable failure is sent again after a backoff (or the server's delay)
 /// until `max_elapsed_time`. A full queue refuses at once with a retryable error: nothing here
 /// waits on a thread of the shared pool, except a persistent queue's fsync when asked for.
+/// `prepare` (encoding, compression) runs once per request, before its first try, on the shared
+/// pool: never on the thread that submitted it nor on a connection's queue that completed one.
 final class QueuedRetrySender: Sendable {
     private struct State {
         var queue: any RequestQueue
@@ -27,6 +29,8 @@ final class QueuedRetrySender: Sendable {
     }
 
     private let sender: any ExportSender
+    /// Makes a request ready for the wire; nil: requests are sent as they are submitted.
+    private let prepare: (@Sendable (ExportRequest) -> ExportRequest)?
     private let queueSettings: QueueSettings
     private let retry: RetrySettings
     private let logger: Logger
@@ -34,8 +38,10 @@ final class QueuedRetrySender: Sendable {
     private let state: Mutex<State>
     private let drained = DispatchSemaphore(value: 0)
 
-    init(sender: any ExportSender, queue: QueueSettings, retry: RetrySettings, logger: Logger, metrics: ExporterMetrics) {
+    init(sender: any ExportSender, queue: QueueSettings, retry: RetrySettings, logger: Logger, metrics: ExporterMetrics,
+         prepare: (@Sendable (ExportRequest) -> ExportRequest)? = nil) {
         self.sender = sender
+        self.prepare = prepare
         queueSettings = queue
         self.retry = retry
         self.logger = logger
@@ -83,7 +89,12 @@ final class QueuedRetrySender: Sendable {
         while let e = entry {
             let queue = state.withLock { $0.queue }
             if let request = queue.load(e) {
-                return attempt(Attempt(entry: e, request: request, firstTry: WallClock.monotonicNano()))
+                guard let prepare, !request.isWireReady else {
+                    return attempt(Attempt(entry: e, request: request, firstTry: WallClock.monotonicNano()))
+                }
+                return DispatchQueue.global().async { [self] in
+                    attempt(Attempt(entry: e, request: prepare(request), firstTry: WallClock.monotonicNano()))
+                }
             }
             metrics.sendFailed.add(e.spans)
             queue.acknowledge(e)

@@ -5,11 +5,13 @@ import TraceModel
 import Transport
 import WireFormats
 
-/// The OTLP exporters' common body: `consume` encodes the batch once (the one encoding seam) and
-/// queues it; the sending queue's consumers send it with retry over the protocol's sender.
+/// The OTLP exporters' common body: `consume` queues the batch; a sending consumer encodes it once
+/// (the one encoding seam) and compresses it once, then sends it with retry over the protocol's
+/// sender. With a persistent queue the batch is encoded when queued, and compressed when sent.
 final class OTLPExporter: Component, TraceConsumer, SelfCountingExporter {
     private let encode: @Sendable (TraceBatch) -> [UInt8]
     let forwardsOTLPEncoding: Bool
+    private let encodesWhenQueued: Bool
     private let sender: QueuedRetrySender
     private let metrics: ExporterMetrics
     private let shutdownDeadline: Double
@@ -26,9 +28,13 @@ final class OTLPExporter: Component, TraceConsumer, SelfCountingExporter {
         forwardsOTLPEncoding = writesProtobuf
         self.context = context
         queueSettings = settings.queue
+        encodesWhenQueued = settings.queue.storage != nil
         metrics = ExporterMetrics(context)
+        let coding = settings.compression, level = settings.compressionLevel
         self.sender = QueuedRetrySender(sender: sender, queue: settings.queue, retry: settings.retry,
-                                        logger: context.logger, metrics: metrics)
+                                        logger: context.logger, metrics: metrics) { request in
+            request.preparedForWire(encode: encode) { body in coding.map { $0.encode(body, level: level) } ?? body }
+        }
         shutdownDeadline = max(5, settings.timeout.seconds)
     }
 
@@ -68,7 +74,7 @@ final class OTLPExporter: Component, TraceConsumer, SelfCountingExporter {
         let spans = batch.spanCount
         guard spans > 0 else { return }
         do throws(ConsumerError) {
-            try sender.submit(ExportRequest(body: encode(batch), spans: spans))
+            try sender.submit(encodesWhenQueued ? ExportRequest(body: encode(batch), spans: spans) : ExportRequest(batch: batch))
         } catch {
             metrics.enqueueFailed.add(spans)
             throw error
@@ -158,8 +164,7 @@ struct OTLPGRPCSender: ExportSender {
 
     func send(_ request: ExportRequest, completion: @escaping @Sendable (SendOutcome) -> Void) {
         client.unary(path: Self.path, message: request.body, metadata: requestMetadata, compression: settings.compression,
-                     compressionLevel: settings.compressionLevel,
-                     timeout: settings.timeout.seconds) { [logger] result in
+                     compressed: true, timeout: settings.timeout.seconds) { [logger] result in
             switch result {
             case let .success(response):
                 if let partial = OTLPProtoDecoder.partialSuccess(response: response), partial.rejectedSpans > 0 || !partial.message.isEmpty {

@@ -70,8 +70,6 @@ struct OTLPHTTPSender: ExportSender {
     private let client: HTTP1Client
     private let path: String
     private let headers: [(String, String)]
-    private let compression: ContentCoding?
-    private let compressionLevel: Int32?
     private let timeout: Double
     private let auth: ClientAuthenticatorSlot?
 
@@ -80,19 +78,17 @@ struct OTLPHTTPSender: ExportSender {
         self.auth = auth
         client = HTTP1Client(endpoint: url.endpoint, connectTimeout: settings.timeout.seconds, tls: tls, logger: logger)
         path = url.path
-        compression = settings.compression
-        compressionLevel = settings.compressionLevel
         timeout = settings.timeout.seconds
         var headers = [("Content-Type", encoding == .json ? "application/json" : "application/x-protobuf"),
                        ("User-Agent", "swiftlet")]
-        if let compression { headers.append(("Content-Encoding", compression.token)) }
+        if let compression = settings.compression { headers.append(("Content-Encoding", compression.token)) }
         self.headers = headers + settings.metadata
     }
 
     func send(_ request: ExportRequest, completion: @escaping @Sendable (SendOutcome) -> Void) {
-        let body = compression.map { $0.encode(request.body, level: compressionLevel) } ?? request.body
         let headers = auth?.headers(adding: headers) ?? headers
-        client.send(HTTPClientRequest(path: path, headers: headers, body: body), timeout: timeout) { result in
+        // The body is compressed already (OTLPExporter's prepare step).
+        client.send(HTTPClientRequest(path: path, headers: headers, body: request.body), timeout: timeout) { result in
             switch result {
             case let .failure(error):
                 if case .malformedResponse = error { return completion(.permanent(error.description)) }

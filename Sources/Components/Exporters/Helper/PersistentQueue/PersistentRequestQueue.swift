@@ -87,6 +87,7 @@ final class PersistentRequestQueue: RequestQueue {
     var keepsRequestsAcrossRestarts: Bool { true }
 
     func append(_ request: ExportRequest) throws(ConsumerError) -> UInt64 {
+        precondition(request.batch == nil && !request.isWireReady, "the persistent queue stores encoded, uncompressed requests")
         guard request.body.count < Int(UInt32.max) - QueueRecordFormat.spanCountSize else {
             throw ConsumerError.permanent("the request (\(request.body.count) bytes) is too large for the persistent sending queue")
         }
