@@ -31,7 +31,7 @@ import argparse, math, os, shutil, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import subjects                                  # noqa: E402
 from benchlib.load import h2load                               # noqa: E402
-from benchlib.procs import RSSSampler, wait_settled            # noqa: E402
+from benchlib.procs import RSSSampler, SyscallCounter, set_affinity, wait_settled  # noqa: E402
 
 PACED_RATE = 10_000  # spans/s: the testbed's load
 TLS_SUFFIX = ", TLS"  # rows with TLS on the receiver and the exporter; compared with the row without
@@ -51,6 +51,8 @@ class Row:
         self.idle = self.rss10k = self.cpu10k = self.max = self.cpu_max = self.rss_max = math.nan
         self.p50 = self.p99 = self.core0 = self.core1 = self.half_rate = math.nan
         self.sink_cpu = self.sink_core = math.nan  # the sink's CPU-s per million spans and core share at max
+        self.max2 = self.core2 = self.others2 = math.nan  # flat out on both cores: spans/s, the collector's and the rest's CPU %
+        self.syscalls, self.syscall_top, self.syscall_error = math.nan, [], None  # per request at 10k/s
         self.checks = []  # (phase, sent spans, arrived spans)
         self.refused = []  # (phase, spans answered other than 2xx or refused in gRPC trailers)
         self.error = None
@@ -64,7 +66,7 @@ class Row:
         return [(p, s, a) for p, s, a in self.checks if a > s]
 
 
-def phase(subject, sink, row, label, **load):
+def phase(subject, sink, row, label, pinned=None, **load):
     """One load phase: returns (spans answered, h2load result, collector CPU-s, highest RSS, sink
     CPU-s, seconds from the first request until the sink had every span)."""
     proc = subject.proc
@@ -75,7 +77,7 @@ def phase(subject, sink, row, label, **load):
     sink_cpu0 = sink.proc.cpu_seconds() if sink else 0.0
     start = time.monotonic()
     with RSSSampler(proc) as rss:
-        sent = h2load(subject.target, pinned=subject.pinned, **load)
+        sent = h2load(subject.target, pinned=subject.pinned if pinned is None else pinned, **load)
         spans = sent.requests * subject.target.spans_per_request
         refused = subject.refused() - before_refused if not subject.target.h1 else 0
         expected = spans - refused
@@ -129,12 +131,46 @@ def paced(pairs, sink, mode, smoke):
             subject.proc.stop()
 
 
-def measure(subject, sink, mode, smoke, row):
-    """The flat-out and half-rate phases of one subject (its 10k/s figures come from `paced`)."""
+TWO_CORE_PATHS = ("OTLP/HTTP protobuf", "OTLP/HTTP protobuf, gzip out")
+
+
+def count_syscalls(subject, sink, row, tmp, smoke):
+    """System calls per request at 10k spans/s, from strace attached for a short paced run."""
+    rps = PACED_RATE / subject.target.spans_per_request
+    n = 20 if smoke else int(rps * 2)
+    with SyscallCounter(subject.proc.pid, os.path.join(tmp, f"strace-{subject.port}.txt")) as counter:
+        if not counter.error:
+            phase(subject, sink, row, "syscalls", requests=n, rps_total=rps, connections=4)
+    if counter.error:
+        row.syscall_error = counter.error
+        return
+    row.syscalls = counter.calls / n
+    row.syscall_top = [(name, calls / n) for name, calls in counter.top[:8]]
+
+
+def two_cores(subject, sink, row, mode, smoke):
+    """Flat out with the collector, the sink and h2load all free to use both cores."""
+    n = 40 if smoke else max(80, int(2 * row.max / subject.target.spans_per_request * mode["flat_s"]))
+    set_affinity(subject.proc.pid, "0,1")
+    set_affinity(sink.proc.pid, "0,1")
+    try:
+        spans, sent, cpu, _, sink_cpu, wall = phase(subject, sink, row, "max, 2 cores", pinned=False, requests=n, connections=8)
+    finally:
+        set_affinity(subject.proc.pid, "0")
+        set_affinity(sink.proc.pid, "1")
+    row.max2 = spans / wall if wall else math.nan
+    row.core2, row.others2 = cpu / wall * 100, (sent.cpu + sink_cpu) / wall * 100
+
+
+def measure(subject, sink, mode, smoke, row, tmp):
+    """The syscall count, flat-out and half-rate phases of one subject (its 10k/s figures come
+    from `paced`)."""
     if row.error:
         return row
     try:
         subject.start()
+        if subject.name == "swiftlet":
+            count_syscalls(subject, sink, row, tmp, smoke)
         # Flat out: a short probe sizes a run with an exact request count.
         if smoke:
             n = 40
@@ -151,6 +187,8 @@ def measure(subject, sink, mode, smoke, row):
         row.core1 = (sent.cpu + sink_cpu) / wall * 100
         if sink:
             row.sink_cpu, row.sink_core = sink_cpu / (spans / 1e6) if spans else math.nan, sink_cpu / wall * 100
+        if subject.name == "swiftlet" and row.path in TWO_CORE_PATHS and subject.pinned:
+            two_cores(subject, sink, row, mode, smoke)
         # Half the maximum, paced: latency.
         row.half_rate = row.max / 2
         rps = row.half_rate / subject.target.spans_per_request
@@ -308,6 +346,59 @@ def verdicts(rows, floor):
     return lines, targets
 
 
+def issue21(rows):
+    """Lines on two cores and system calls, and issue 21's targets (the gzip path, the seed's
+    config, every core, system calls) as PASS / FAIL lines."""
+    find = lambda c, p: next((r for r in rows if r.collector == c and r.path == p and not r.error), None)
+    lines, targets = [], []
+
+    def target(ok, text):
+        targets.append(("- **PASS** " if ok else "- **FAIL** ") + text if ok is not None else "- **n/a** " + text)
+
+    for r in rows:
+        if not math.isnan(r.max2):
+            lines.append(f"- {r.path}, flat out with the collector, the sink and h2load on both cores: {kspans(r.max2)} spans/s "
+                         f"({ratio(r.max2, r.max):.2f}x one core); the collector busy {r.core2:.0f} % of 200 %, "
+                         f"sink + h2load {r.others2:.0f} %")
+        if not math.isnan(r.syscalls):
+            top = ", ".join(f"{name} {n:.1f}" for name, n in r.syscall_top)
+            lines.append(f"- {r.path}: {r.syscalls:.1f} system calls per request at 10k spans/s (strace -f -c; {top})")
+        elif r.syscall_error:
+            lines.append(f"- {r.path}: system calls not counted: {r.syscall_error}")
+    gz, ro = find("swiftlet", "OTLP/HTTP protobuf, gzip out"), find(PEER, "OTLP/HTTP protobuf, gzip out")
+    seed = next((r for r in rows if r.collector == "swiftlet" and "seed's config" in r.path and not r.error), None)
+    if gz and ro:
+        q = ratio(gz.cpu10k, ro.cpu10k)
+        target(None if math.isnan(q) else q <= 0.33, f"OTLP/HTTP -> batch -> OTLP/gRPC gzip, CPU per span at 10k/s ≤ 0.33x rotel (gzip): {q:.2f}x")
+        q = ratio(gz.max, ro.max)
+        target(None if math.isnan(q) else q >= 3 and not gz.lost(), f"the same path flat out ≥ 3x rotel's spans/s, zero loss: {q:.2f}x")
+    else:
+        target(None, "gzip path beside rotel: " + ("rotel not run" if not ro else "no Swiftlet gzip row"))
+    if seed and ro:
+        q = ratio(seed.cpu10k, ro.cpu10k)
+        target(None if math.isnan(q) else q <= 0.5, f"the seed's exact config, CPU per span at 10k/s ≤ 0.5x rotel (gzip): {q:.2f}x")
+    else:
+        target(None, "the seed's config beside rotel: " + ("rotel not run" if not ro else "its row was not run (../shared absent?)"))
+    plain = find("swiftlet", "OTLP/HTTP protobuf")
+    if plain and not math.isnan(plain.max2):
+        q = ratio(plain.max2, plain.max)
+        target(q >= 1.8, f"OTLP/HTTP -> OTLP/gRPC flat-out spans/s on two cores ≥ 1.8x one core: {q:.2f}x "
+               "(on this 2-core machine the sink and h2load share the second core)")
+    else:
+        target(None, "two cores vs one: the OTLP/HTTP row was not run")
+    ng = find("nginx", "OTLP/HTTP protobuf")
+    if plain and ng:
+        q = ratio(plain.cpu_max, ng.cpu_max)
+        target(None if math.isnan(q) else q <= 5, f"OTLP/HTTP -> OTLP/gRPC uncompressed flat out, CPU per span ≤ 5x the nginx floor: {q:.1f}x")
+    else:
+        target(None, "nginx floor: nginx or the OTLP/HTTP row not run")
+    if plain and not math.isnan(plain.syscalls):
+        target(plain.syscalls <= 8, f"system calls per request at 10k spans/s ≤ 8 (OTLP/HTTP -> batch -> OTLP/gRPC): {plain.syscalls:.1f}")
+    else:
+        target(None, "system calls per request: not counted" + (f" ({plain.syscall_error})" if plain and plain.syscall_error else ""))
+    return lines, targets
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("swiftlet")
@@ -337,13 +428,17 @@ def main():
         sink = subjects.Sink(args.sink or args.swiftlet, tmp, certs)
         try:
             runs = [subjects.Swiftlet(args.swiftlet, tmp, p, sink, certs) for p in subjects.swiftlet_paths(files, certs)]
+            if os.path.exists(subjects.SEED_CONFIG):
+                runs.append(subjects.SeedSwiftlet(args.swiftlet, tmp, files, sink))
+            else:
+                print(f"# the seed's config is absent ({subjects.SEED_CONFIG}): its row is left out", file=sys.stderr)
             runs += [subjects.Rotel(rotel, tmp, files, grpc, sink.port) for grpc in (False, True)] if rotel else []
             pairs = [(s, Row(s.name, s.path_name, s.receiver, s.wire)) for s in runs if wanted(s.name, s.path_name)]
             print(f"# 10k spans/s, every row in turn ({time.monotonic() - t0:.0f} s)", file=sys.stderr, flush=True)
             paced(pairs, sink, mode, args.smoke)
             for s, row in pairs:
                 print(f"# {s.name} {s.path_name} ({time.monotonic() - t0:.0f} s)", file=sys.stderr, flush=True)
-                rows.append(measure(s, sink, mode, args.smoke, row))
+                rows.append(measure(s, sink, mode, args.smoke, row, tmp))
         finally:
             sink.proc.stop()
         if nginx and wanted("nginx", "OTLP/HTTP protobuf"):
@@ -351,7 +446,7 @@ def main():
             floor_http = subjects.Nginx(tmp, files)
             row = Row(floor_http.name, floor_http.path_name, floor_http.receiver, floor_http.wire)
             paced([(floor_http, row)], None, mode, args.smoke)
-            rows.append(measure(floor_http, None, mode, args.smoke, row))
+            rows.append(measure(floor_http, None, mode, args.smoke, row, tmp))
         floor = None
         if wanted("protobuf", "decode"):
             py = args.python or sys.executable
@@ -374,6 +469,9 @@ def main():
     lines, targets = verdicts(rows, floor)
     print("\nRatios, this run:\n" + "\n".join(lines) if lines else "")
     print("\nTargets (issue 10; beside rotel, measured gzip against gzip):\n" + "\n".join(targets))
+    lines, targets = issue21(rows)
+    print("\nTwo cores, system calls:\n" + "\n".join(lines) if lines else "")
+    print("\nTargets (issue 21; the gzip path, the seed's config, every core):\n" + "\n".join(targets))
     return 1 if any(r.error or r.lost() for r in rows) else 0
 
 

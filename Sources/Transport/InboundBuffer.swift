@@ -6,7 +6,9 @@ final class InboundBuffer {
     private var end = 0
     private let initialCapacity: Int
 
-    init(capacity: Int = 16 * 1024) {
+    /// 64 KiB: an export request of the usual size (tens of KiB) comes in one read. Pages are
+    /// touched only as bytes land, so an idle connection costs little of it.
+    init(capacity: Int = 64 * 1024) {
         initialCapacity = capacity
         storage = .allocate(byteCount: capacity, alignment: 16)
     }

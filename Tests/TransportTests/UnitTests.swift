@@ -48,7 +48,8 @@ import Testing
         let fastest = ContentCoding.gzip.encode(payload, level: -2)
         let byDefault = ContentCoding.gzip.encode(payload)
         #expect(stored.count > payload.count && fastest.count < payload.count / 4)
-        #expect(byDefault == ContentCoding.gzip.encode(payload, level: -1) && byDefault == ContentCoding.gzip.encode(payload, level: 6))
+        #expect(byDefault == ContentCoding.gzip.encode(payload, level: 1) && byDefault != ContentCoding.gzip.encode(payload, level: 6))
+        #expect(ContentCoding.gzip.encode(payload, level: -1) == ContentCoding.gzip.encode(payload, level: 6))
         for (coding, level) in [(ContentCoding.gzip, Int32(0)), (.deflate, 9), (.zstd, 1000), (.zstd, -1000)] {
             #expect(try coding.decode(coding.encode(payload, level: level), limit: payload.count) == payload)
         }

@@ -1,6 +1,6 @@
 """Processes the harness starts: pinned to a core, stopped by PID (SIGTERM, then SIGKILL), and
 what /proc says about them (CPU ticks, RSS). Every wait here is bounded."""
-import os, re, signal, socket, subprocess, threading, time, urllib.request
+import os, re, shutil, signal, socket, subprocess, threading, time, urllib.request
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -110,3 +110,56 @@ def wait_settled(read, target, timeout=30, quiet=2.0):
         if new != value:
             value, changed = new, time.monotonic()
     return value
+
+
+def set_affinity(pid, cores):
+    """Moves every thread of PID to CORES ("0", "0,1"); threads it starts later inherit it."""
+    subprocess.run(["taskset", "-a", "-p", "-c", cores, str(pid)], check=True, capture_output=True, timeout=30)
+
+
+class SyscallCounter:
+    """`strace -f -c` attached to a running process (every thread) for the length of a `with`:
+    `calls` is the total of system calls, `top` the most frequent (name, count). `error` says why
+    nothing was counted (no strace, ptrace refused)."""
+
+    def __init__(self, pid, path):
+        self.pid, self.path = pid, path
+        self.calls, self.top, self.error = 0, [], None
+
+    def __enter__(self):
+        if not shutil.which("strace"):
+            self.error = "strace is not installed (Debian strace)"
+            return self
+        self.proc = subprocess.Popen(["strace", "-f", "-c", "-q", "-o", self.path, "-p", str(self.pid)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(0.5)  # attached to every thread before the load starts
+        if self.proc.poll() is not None:
+            self.error = "strace could not attach: " + self.proc.stderr.read().decode(errors="replace").strip()[-200:]
+        return self
+
+    def __exit__(self, *exc):
+        if self.error:
+            return False
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self.calls, self.top = parse_strace_summary(open(self.path).read())
+        if not self.calls:
+            self.error = "strace counted nothing"
+        return False
+
+
+def parse_strace_summary(text):
+    """(total calls, [(syscall, calls)] most frequent first) from `strace -c` output, whose rows
+    are `% time, seconds, usecs/call, calls, [errors,] syscall`."""
+    rows = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) < 5 or not re.fullmatch(r"[\d.]+", parts[0]) or not parts[3].isdigit():
+            continue
+        rows.append((parts[-1], int(parts[3])))
+    total = next((n for name, n in rows if name == "total"), sum(n for _, n in rows))
+    return total, sorted(((n, c) for n, c in rows if n != "total"), key=lambda r: -r[1])

@@ -156,6 +156,34 @@ class Swiftlet:
         return counter(self.metrics, "otelcol_receiver_accepted_spans")
 
 
+SEED_CONFIG = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "..", "shared",
+                           "reference", "deployment", "collector-config.yaml")
+
+
+class SeedSwiftlet(Swiftlet):
+    """Swiftlet with the seed's `collector-config.yaml` exactly as the deployment we replace has it
+    (every receiver, no batch, `logging` at `loglevel: debug`, `otlp` with its default gzip), only
+    the endpoints moved to free ports with --set: OTLP/HTTP in, the sink as its `otlp` backend."""
+    def __init__(self, binary, tmp, files, sink):
+        self.receiver, self.compression, self.tls = "OTLP/HTTP protobuf", "gzip", False
+        self.wire = WIRE_COMPRESSION["swiftlet"][self.compression]
+        self.path_name = "OTLP/HTTP protobuf, the seed's config (gzip out)"
+        self.port, self.metrics = free_port(), free_port()
+        sets = [f"receivers::otlp::protocols::http::endpoint=127.0.0.1:{self.port}",
+                f"receivers::otlp::protocols::grpc::endpoint=127.0.0.1:{free_port()}",
+                f"receivers::zipkin::endpoint=127.0.0.1:{free_port()}",
+                f"receivers::opencensus::endpoint=127.0.0.1:{free_port()}",
+                f"exporters::otlp::endpoint=127.0.0.1:{sink.port}",
+                f"service::telemetry::metrics::address=127.0.0.1:{self.metrics}"]
+        sets += [f"receivers::jaeger::protocols::{p}::endpoint=127.0.0.1:{free_port()}"
+                 for p in ("grpc", "thrift_http", "thrift_compact", "thrift_binary")]
+        self.config = SEED_CONFIG
+        self.argv = [binary, "--config", SEED_CONFIG] + [a for x in sets for a in ("--set", x)]
+        self.log = os.path.join(tmp, f"swiftlet-seed-{self.port}.log")
+        self.pinned = True
+        self.target = Target(f"http://127.0.0.1:{self.port}/v1/traces", files["proto"], ("content-type: application/x-protobuf",))
+
+
 def rotel_argv(binary, http_port, grpc_port, exporter_endpoint, compression=ROTEL_COMPRESSION):
     """rotel-agent: OTLP/HTTP and OTLP/gRPC receivers, its OTLP exporter (gRPC) to ENDPOINT."""
     return [binary, "start", "--otlp-http-endpoint", f"127.0.0.1:{http_port}",

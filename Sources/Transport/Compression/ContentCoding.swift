@@ -40,8 +40,9 @@ public enum ContentCoding: String, Equatable, Sendable {
     }
 
     /// Compresses `body` at `level` as the Collector's `compression_params::level` means it
-    /// (nil: the coding's default level). gzip and deflate take Go's compress/flate levels: -1 the
-    /// default (6), 0 stored blocks, 1 to 9; -2, Go's Huffman-only, is libdeflate's fastest level.
+    /// (nil: Swiftlet's default level, 1 for gzip and deflate). gzip and deflate take Go's
+    /// compress/flate levels: -1 Go's default (6), 0 stored blocks, 1 to 9; -2, Go's
+    /// Huffman-only, is libdeflate's fastest level.
     /// zstd takes libzstd's levels as they are.
     public func encode(_ body: [UInt8], level: Int32? = nil) -> [UInt8] {
         switch self {
@@ -62,7 +63,8 @@ public enum ContentCoding: String, Equatable, Sendable {
 
     private static func deflateLevel(_ level: Int32?) -> Int32 {
         switch level {
-        case nil, -1: Decompression.defaultDeflateLevel
+        case nil: Decompression.defaultDeflateLevel
+        case -1: Decompression.goDefaultDeflateLevel
         case -2: 1
         case let level?: level
         }

@@ -5,8 +5,12 @@ import Synchronization
 /// and about the same ratio as zlib at a level, in a fraction of the CPU. An export request is
 /// compressed in one piece, which is what libdeflate does; zlib stays for streaming inflation.
 extension Decompression {
-    /// The level when a config gives none: zlib's and Go's default, as the Collector's.
-    public static let defaultDeflateLevel: Int32 = 6
+    /// The level when a config gives none. Chosen by measurement (BENCHMARKS.md, 2026-12-06, and
+    /// scripts/gzip-levels.py): libdeflate's level 1 costs 0.3x the CPU of its level 6 on export
+    /// batches and writes about 6 % more bytes than zlib's level 6 (the Collector's).
+    public static let defaultDeflateLevel: Int32 = 1
+    /// Go's `flate.DefaultCompression` (-1), as a config may ask for it.
+    public static let goDefaultDeflateLevel: Int32 = 6
 
     public static func compress(_ input: [UInt8], format: Format, level: Int32 = defaultDeflateLevel) -> [UInt8] {
         input.withUnsafeBytes { compress($0, format: format, level: level) }

@@ -252,13 +252,17 @@ final class Connection: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         for _ in 0..<Self.maxReadsPerWake {
             guard !isClosed, !peerClosed else { return }
-            let result = tls.map(readThroughTLS) ?? readPlain()
+            let (result, filled) = tls.map(readThroughTLS) ?? readPlain()
             switch result {
             case .bytes:
                 if isDraining { continue }
                 if tls == nil { handler?.connectionReceived(self) }
                 flush()
                 guard wantsToRead else { return refreshReadInterest() }
+                // A read that did not fill the space offered emptied the socket's receive queue:
+                // another would only return EAGAIN. Readiness is level-triggered, so bytes that
+                // arrive meanwhile wake this queue again.
+                if !filled { return }
             case .endOfFile, .failed:
                 return inputEnded(result)
             case .wouldBlock:
@@ -267,13 +271,14 @@ final class Connection: @unchecked Sendable {
         }
     }
 
-    private func readPlain() -> IOResult {
-        let result = Socket.read(fd, into: inbound.writable(minimum: 4096, maximum: Self.maxReadSize))
-        if case let .bytes(n) = result {
-            inbound.commit(n)
-            if isDraining { inbound.reset() }
-        }
-        return result
+    /// One read into `inbound`, and whether it filled the space offered.
+    private func readPlain() -> (IOResult, filled: Bool) {
+        let space = inbound.writable(minimum: 4096, maximum: Self.maxReadSize)
+        let result = Socket.read(fd, into: space)
+        guard case let .bytes(n) = result else { return (result, false) }
+        inbound.commit(n)
+        if isDraining { inbound.reset() }
+        return (result, n == space.count)
     }
 
     /// EOF or a read error. A peer gone before its TLS handshake ended has nothing to be answered.
@@ -396,13 +401,14 @@ extension Connection {
 
     /// One read from the socket, decrypted while the ciphertext is still where it was read
     /// (dropped while draining).
-    private func readThroughTLS(_ tls: TLSSession) -> IOResult {
-        withUnsafeTemporaryAllocation(byteCount: Self.tlsReadSize, alignment: 16) { space -> IOResult in
+    private func readThroughTLS(_ tls: TLSSession) -> (IOResult, filled: Bool) {
+        withUnsafeTemporaryAllocation(byteCount: Self.tlsReadSize, alignment: 16) { space -> (IOResult, filled: Bool) in
             let result = Socket.read(fd, into: space)
-            if case let .bytes(n) = result, !isDraining {
+            guard case let .bytes(n) = result else { return (result, false) }
+            if !isDraining {
                 tls.withInput(UnsafeRawBufferPointer(rebasing: space[0..<n])) { decrypt(tls) }
             }
-            return result
+            return (result, n == space.count)
         }
     }
 
