@@ -23,11 +23,12 @@ let package = Package(
         .systemLibrary(name: "CSSL", providers: [.apt(["libssl-dev"])]),
         .target(name: "CSSLLoader"),
         .systemLibrary(name: "CMalloc"),
+        .systemLibrary(name: "CEpoll"),
 
         .target(name: "TraceModel", swiftSettings: strict),
         .target(name: "Diagnostics", dependencies: ["CMalloc"], swiftSettings: strict),
         .target(name: "WireFormats", dependencies: ["TraceModel", "Diagnostics"], swiftSettings: strict),
-        .target(name: "Transport", dependencies: ["CZlib", "CZstd", "CDeflate", "CNGHTTP2", "CSSL", "CSSLLoader", "Diagnostics"], swiftSettings: strict),
+        .target(name: "Transport", dependencies: ["CZlib", "CZstd", "CDeflate", "CNGHTTP2", "CSSL", "CSSLLoader", "CEpoll", "Diagnostics"], swiftSettings: strict),
         .target(name: "Pipeline", dependencies: ["TraceModel", "Diagnostics"], swiftSettings: strict),
         .target(name: "Config", dependencies: ["CYAML", "Diagnostics"], swiftSettings: strict),
         .target(

@@ -27,8 +27,19 @@ struct FDEventHandlers {
 }
 
 enum Readiness {
+    /// Level-triggered Dispatch sources: listeners and datagram sockets.
     static func watch(fd: Int32, queue: DispatchQueue, handlers: FDEventHandlers) -> any FDReadiness {
         DispatchReadiness(fd: fd, queue: queue, handlers: handlers)
+    }
+
+    /// A connected stream socket: edge-triggered epoll (`EpollReadiness`), whose owner reads until
+    /// EAGAIN or a short read, or comes back by itself.
+    static func watchStream(fd: Int32, queue: DispatchQueue, handlers: FDEventHandlers) -> any FDReadiness {
+        #if canImport(Glibc)
+        EpollReadiness(fd: fd, queue: queue, handlers: handlers)
+        #else
+        DispatchReadiness(fd: fd, queue: queue, handlers: handlers)
+        #endif
     }
 }
 

@@ -17,6 +17,9 @@ HARNESS = REPO / "scripts" / "bench.py"
 PATHS = ["OTLP/HTTP protobuf", "OTLP/HTTP protobuf, TLS", "OTLP/HTTP protobuf, gzip out", "OTLP/HTTP protobuf, zstd out",
          "OTLP/HTTP JSON", "OTLP/gRPC", "OTLP/gRPC, TLS",
          "OTLP/gRPC, gzip out", "Zipkin v2 JSON", "Jaeger Thrift/HTTP"]
+# The seed's own config is a row when ../shared holds it (it is read from there, never copied).
+SEED_ROW = "OTLP/HTTP protobuf, the seed's config (gzip out)"
+SEED_CONFIG = REPO.parent / "shared" / "reference" / "deployment" / "collector-config.yaml"
 
 
 def test_bench_harness_smoke_run_counts_every_span_at_the_sink():
@@ -29,9 +32,10 @@ def test_bench_harness_smoke_run_counts_every_span_at_the_sink():
     assert out.returncode == 0, out.stdout + out.stderr
     rows = [line for line in out.stdout.splitlines() if line.startswith("| ") and "---" not in line][1:]
     swiftlet = {line.split(" | ")[0][2:]: line for line in rows if " | swiftlet | " in line}
-    assert sorted(swiftlet) == sorted(PATHS), out.stdout
+    paths = PATHS + ([SEED_ROW] if SEED_CONFIG.exists() else [])
+    assert sorted(swiftlet) == sorted(paths), out.stdout
     with_sink = [line for line in rows if " | swiftlet | " in line or " | rotel | " in line]
-    assert len(with_sink) == len(PATHS) + (2 if rotel else 0), out.stdout
+    assert len(with_sink) == len(paths) + (2 if rotel else 0), out.stdout
     for line in with_sink:
         assert line.rstrip(" |").split(" | ")[-1].startswith("yes ("), line
         assert "NO:" not in line and "FAILED" not in line, line
@@ -42,10 +46,15 @@ def test_bench_harness_smoke_run_counts_every_span_at_the_sink():
         versus = line.rstrip(" |").split(" | ")[-2]
         if not rotel or not path.startswith(("OTLP/HTTP protobuf", "OTLP/gRPC")) or path.endswith(", TLS"):
             assert versus.startswith("—"), line
-        elif path.endswith(", gzip out"):
+        elif path.endswith(", gzip out") or path == SEED_ROW:
             assert versus.startswith("CPU ") and "x, max " in versus, line
         else:
             assert versus == "n/a: rotel always sends gzip", line
     if shutil.which("nginx") or shutil.which("/usr/sbin/nginx"):
         assert any(" | nginx | " in line and "FAILED" not in line for line in rows), out.stdout
-    assert "Targets (issue 10" in out.stdout
+    assert "Targets (issue 10" in out.stdout and "Targets (issue 21" in out.stdout
+    # Every Swiftlet row had its system calls counted (or says why not), and the two OTLP/HTTP
+    # rows ran on both cores.
+    for path in swiftlet:
+        assert f"- {path}: " in out.stdout and ("system calls per request" in out.stdout or "not counted" in out.stdout), path
+    assert out.stdout.count("on both cores:") == 2, out.stdout

@@ -120,7 +120,7 @@ final class Connection: @unchecked Sendable {
                 onReadable: { [self] in readAvailable() },
                 onWritable: { [self] in writable() },
                 onClosed: { [self] in descriptorClosed() })
-            readiness = Readiness.watch(fd: fd, queue: queue, handlers: handlers)
+            readiness = Readiness.watchStream(fd: fd, queue: queue, handlers: handlers)
             let timer = DispatchSource.makeTimerSource(queue: queue)
             timer.setEventHandler { [self] in timerFired() }
             timer.schedule(deadline: .distantFuture)
@@ -269,6 +269,9 @@ final class Connection: @unchecked Sendable {
                 return
             }
         }
+        // Bytes may be left after the last read of this wake, and an edge-triggered readiness
+        // tells of no bytes that were there already: come back after what else waits on the queue.
+        queue.async { [self] in if wantsToRead { readAvailable() } }
     }
 
     /// One read into `inbound`, and whether it filled the space offered.
