@@ -165,7 +165,8 @@ footprint: release
 ## span at 10k spans/s, the one-core maximum, latency at half of it, RSS, beside rotel (PyPI; it
 ## gzips whatever its flags say, so it is compared only with Swiftlet's gzip rows), nginx (the
 ## HTTP/1.1 floor) and upb (the decode floor); written to BENCHMARKS.md, newest first.
-## Needs h2load (Debian nghttp2-client) and nginx (Debian nginx, run unprivileged on a free port).
+## Needs h2load (Debian nghttp2-client), nginx (Debian nginx, run unprivileged on a free port) and
+## strace (Debian strace: system calls per request).
 bench: release $(BENCH_VENV)/.ready
 	@command -v h2load >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client; \
@@ -173,6 +174,9 @@ bench: release $(BENCH_VENV)/.ready
 	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; \
 	  else echo "nginx is missing. Run:  sudo apt-get install -y nginx"; exit 1; fi; }
+	@command -v strace >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace; \
+	  else echo "strace is missing (system calls per request). Run:  sudo apt-get install -y strace"; exit 1; fi; }
 	python3 scripts/bench-report.py .build/release/swiftlet "$$(find $(BENCH_VENV) -name rotel-agent -type f | head -n 1)" $(BENCH_VENV)/bin/python
 
 ## Not in CI: SOAK_MINUTES at SOAK_RATE spans/s (half the measured maximum) with the backend
