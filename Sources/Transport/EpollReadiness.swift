@@ -46,7 +46,8 @@ final class EpollReadiness: FDReadiness, @unchecked Sendable {
         let bits = pending.exchange(0, ordering: .acquiringAndReleasing)
         guard !cancelled else { return }
         if bits & Self.writable != 0, writeInterest { handlers?.onWritable() }
-        if bits & Self.readable != 0, readInterest { handlers?.onReadable() }
+        // The write may have closed the connection.
+        if bits & Self.readable != 0, readInterest, !cancelled { handlers?.onReadable() }
     }
 
     func setReadInterest(_ enabled: Bool) {
