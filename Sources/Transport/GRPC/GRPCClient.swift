@@ -12,7 +12,7 @@ public final class GRPCClient: Sendable {
     /// `compressed`; `completion` gets the response message or the call's status (transport
     /// failures mapped as gRPC over HTTP/2 says).
     public func unary(path: String, message: [UInt8], metadata: [(String, String)], compression: ContentCoding?,
-                      compressionLevel: Int32? = nil, compressed: Bool = false, timeout: Double, completion: @escaping @Sendable (Result<[UInt8], GRPCStatus>) -> Void) {
+                      compressed: Bool = false, timeout: Double, completion: @escaping @Sendable (Result<[UInt8], GRPCStatus>) -> Void) {
         var headers: [(String, String)] = []
         if timeout > 0 { headers.append(("grpc-timeout", GRPCTimeout.format(nanoseconds: timeout.nanoseconds))) }
         headers += [("content-type", "application/grpc"), ("te", "trailers"), ("user-agent", "swiftlet-grpc"),
@@ -20,7 +20,7 @@ public final class GRPCClient: Sendable {
         if let compression { headers.append(("grpc-encoding", compression.token)) }
         headers += metadata
         // The prefix travels apart from the message, which is not copied to put it in front.
-        let payload = compressed ? message : compression.map { $0.encode(message, level: compressionLevel) } ?? message
+        let payload = compressed ? message : compression.map { $0.encode(message) } ?? message
         let request = HTTPClientRequest(path: path, headers: headers, body: payload,
                                         bodyPrefix: GRPCMessageFraming.prefix(length: payload.count, compressed: compression != nil))
         http.send(request, timeout: timeout) { result in
