@@ -7,6 +7,8 @@ public enum BuiltinComponents {
         ZipkinReceiver.factory,
         BatchProcessor.factory,
         MemoryLimiter.factory,
+        AttributesProcessor.factory,
+        ResourceProcessor.factory,
         DebugExporter.factory,
         DebugExporter.loggingFactory,
         OTLPGRPCExporter.factory,

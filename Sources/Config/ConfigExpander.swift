@@ -10,6 +10,11 @@ public enum ConfigExpander {
         switch node {
         case .null: return .null
         case .scalar(let text): return try expandScalar(text, path: path, environment: environment)
+        case .string(let text):
+            // Quoted: a string whatever the variables hold.
+            guard text.contains("$") else { return node }
+            var expander = ScalarExpander(text: Array(text.unicodeScalars), path: path, environment: environment)
+            return TreeBuilder.quoted(try expander.run())
         case .sequence(let items):
             var out: [ConfigNode] = []
             for (index, item) in items.enumerated() {

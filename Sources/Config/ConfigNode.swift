@@ -3,6 +3,10 @@
 public indirect enum ConfigNode: Equatable, Sendable {
     case null
     case scalar(String)
+    /// A scalar quoted (or tagged `!!str`) whose text, written plain, would read as a number or a
+    /// boolean: a string all the same. Typed reads take its text as they take a `scalar`'s;
+    /// only a value of any type (`YAMLScalar`) tells the two apart.
+    case string(String)
     case sequence([ConfigNode])
     /// Keeps document order; keys are unique.
     case mapping([ConfigEntry])
@@ -25,11 +29,32 @@ extension ConfigNode {
         return entries.first { $0.key == key }?.value
     }
 
+    /// The text of a scalar, quoted or not.
+    public var scalarText: String? {
+        switch self {
+        case .scalar(let text), .string(let text): text
+        default: nil
+        }
+    }
+
+    /// The value of a scalar as YAML types it (`value: 1` an integer, `value: "1"` a string); nil
+    /// for a list or a mapping.
+    public var typedScalar: YAMLScalar? {
+        switch self {
+        case .null: .null
+        case .scalar(let text):
+            // A plain null form is `.null`; as a scalar it was quoted.
+            YAMLScalar.resolve(plain: text) == .null ? .string(text) : YAMLScalar.resolve(plain: text)
+        case .string(let text): .string(text)
+        case .sequence, .mapping: nil
+        }
+    }
+
     /// Short name of the node's kind for error messages.
     var kindName: String {
         switch self {
         case .null: "null"
-        case .scalar(let text): "'\(text)'"
+        case .scalar(let text), .string(let text): "'\(text)'"
         case .sequence: "a list"
         case .mapping: "a mapping"
         }

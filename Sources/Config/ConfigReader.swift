@@ -63,7 +63,7 @@ public final class ConfigReader {
         case .sequence(let items):
             var out: [String] = []
             for (index, item) in items.enumerated() {
-                guard case .scalar(let text) = item else {
+                guard let text = item.scalarText else {
                     throw ConfigError(file: file, keyPath: KeyPath.index(keyPath(key), index), message: "expected a string, got \(item.kindName)")
                 }
                 out.append(text)
@@ -80,6 +80,23 @@ public final class ConfigReader {
         let reader = try ConfigReader(value, path: keyPath(key), file: file)
         children.append(reader)
         return reader
+    }
+
+    /// A list of mappings (`actions:`, say), each read like a `child`; nil when absent or null.
+    public func mappingList(_ key: String) throws(ConfigError) -> [ConfigReader]? {
+        guard let value = node(key) else { return nil }
+        switch value {
+        case .null: return nil
+        case .sequence(let items):
+            var readers: [ConfigReader] = []
+            for (index, item) in items.enumerated() {
+                let reader = try ConfigReader(item, path: KeyPath.index(keyPath(key), index), file: file)
+                children.append(reader)
+                readers.append(reader)
+            }
+            return readers
+        default: throw error(key, "expected a list, got \(value.kindName)")
+        }
     }
 
     public func error(_ key: String?, _ message: String) -> ConfigError {
@@ -108,7 +125,7 @@ public final class ConfigReader {
         guard let value = node(key) else { return nil }
         switch value {
         case .null: return nil
-        case .scalar(let text): return text
+        case .scalar(let text), .string(let text): return text
         default: throw error(key, "expected \(expected), got \(value.kindName)")
         }
     }

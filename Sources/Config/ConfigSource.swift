@@ -74,9 +74,9 @@ public struct ConfigSource {
     /// An OpenTelemetry Operator `OpenTelemetryCollector` resource carries the config in `spec.config`,
     /// either as a YAML string (v1alpha1) or as a structured mapping (v1beta1).
     static func unwrapOperatorResource(_ root: ConfigNode, file: String) throws(ConfigError) -> ConfigNode {
-        guard root["kind"] == .scalar("OpenTelemetryCollector") else { return root }
+        guard root["kind"]?.scalarText == "OpenTelemetryCollector" else { return root }
         switch root["spec"]?["config"] {
-        case .scalar(let text)?:
+        case .scalar(let text)?, .string(let text)?:
             do {
                 return try YAMLParser.parse(text, file: file)
             } catch {

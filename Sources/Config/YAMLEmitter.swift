@@ -54,7 +54,9 @@ public enum YAMLEmitter {
     private static func inline(_ node: ConfigNode) -> String {
         switch node {
         case .null: "null"
-        case .scalar(let text): scalar(text)
+        // A number or a boolean stays plain, a `.string` that looks like one is quoted.
+        case .scalar(let text): YAMLScalar.isTyped(plain: text) ? text : scalar(text)
+        case .string(let text): doubleQuoted(text)
         case .sequence: "[]"
         case .mapping: "{}"
         }

@@ -167,9 +167,16 @@ struct TreeBuilder {
     static func scalar(_ event: YAMLEvent) -> ConfigNode {
         switch event.tag {
         case "tag:yaml.org,2002:null": return .null
-        case "tag:yaml.org,2002:str", "!": return .scalar(event.value)
-        default: return event.plain && nullForms.contains(event.value) ? .null : .scalar(event.value)
+        case "tag:yaml.org,2002:str", "!": return quoted(event.value)
+        default:
+            guard event.plain else { return quoted(event.value) }
+            return nullForms.contains(event.value) ? .null : .scalar(event.value)
         }
+    }
+
+    /// A scalar YAML takes as a string: `.string` only where plain text would mean something else.
+    static func quoted(_ text: String) -> ConfigNode {
+        YAMLScalar.isTyped(plain: text) ? .string(text) : .scalar(text)
     }
 
     private mutating func sequence(path: String) throws(ConfigError) -> (node: ConfigNode, size: Int) {
@@ -214,7 +221,7 @@ struct TreeBuilder {
     private mutating func mappingKey(_ event: YAMLEvent, path: String) throws(ConfigError) -> String {
         let key = try node(event, path: path).node
         switch key {
-        case .scalar(let text): return text
+        case .scalar(let text), .string(let text): return text
         case .null: return event.value
         default:
             throw ConfigError(file: file, keyPath: path, message: "line \(event.line), column \(event.column): mapping keys must be scalars")

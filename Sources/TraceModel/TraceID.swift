@@ -160,3 +160,18 @@ extension UInt64 {
 @inline(__always) func hexDigit(_ v: UInt8) -> UInt8 {
     v < 10 ? UInt8(ascii: "0") &+ v : UInt8(ascii: "a") &+ v &- 10
 }
+
+extension Collection where Element == UInt8 {
+    /// Two lowercase hex digits per byte, as Go's `hex.EncodeToString`.
+    public var lowercaseHex: String {
+        String(unsafeUninitializedCapacity: count * 2) { buf in
+            var i = 0
+            for byte in self {
+                buf[i] = hexDigit(byte >> 4)
+                buf[i + 1] = hexDigit(byte & 0xF)
+                i += 2
+            }
+            return i
+        }
+    }
+}

@@ -13,6 +13,8 @@ let conformanceFixtures: [String: String] = [
     "zipkin": "endpoint: 127.0.0.1:0\n",
     "batch": "timeout: 10ms\n",
     "memory_limiter": "check_interval: 1s\nlimit_mib: 100000\n",
+    "attributes": "actions:\n  - {key: a, action: upsert, value: 1}\n",
+    "resource": "attributes:\n  - {key: a, action: upsert, value: 1}\n",
     "debug": "verbosity: basic\n",
     "logging": "loglevel: warn\n",
     "health_check": "endpoint: 127.0.0.1:0\n",

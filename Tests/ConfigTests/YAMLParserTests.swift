@@ -146,3 +146,31 @@ import Testing
     let error = configError { _ = try YAMLParser.parse("? [a, b]\n: 1\n", file: "k.yaml") }
     #expect(error?.message.contains("mapping keys must be scalars") == true)
 }
+
+@Test func parse_marksQuotedNumbersAndBools_asStrings() throws {
+    let node = try yaml("a: \"1\"\nb: '1.5'\nc: \"true\"\nd: !!str 5\ne: \"x\"\nf: 1\n")
+    #expect(node == map(["a": .string("1"), "b": .string("1.5"), "c": .string("true"), "d": .string("5"), "e": s("x"), "f": s("1")]))
+    #expect(node["a"]?.typedScalar == .string("1"))
+    #expect(node["f"]?.typedScalar == .int(1))
+    #expect(node["e"]?.scalarText == "x")
+    // Typed reads take either.
+    let reader = try ConfigReader(node, path: "", file: "t")
+    #expect(try reader.int("a") == 1)
+    #expect(try reader.string("c") == "true")
+    #expect(try yaml(YAMLEmitter.emit(node)) == node)
+}
+
+@Test func yamlScalar_resolvesAsYAMLv3DecodesIntoAny() {
+    let cases: [(String, YAMLScalar)] = [
+        ("", .null), ("~", .null), ("null", .null), ("true", .bool(true)), ("FALSE", .bool(false)), ("yes", .string("yes")),
+        ("on", .string("on")), ("12", .int(12)), ("-12", .int(-12)), ("+7", .int(7)), ("0x1F", .int(31)), ("0o17", .int(15)),
+        ("017", .int(15)), ("0b101", .int(5)), ("1_000", .int(1000)), ("1.5", .double(1.5)), ("-.5", .double(-0.5)),
+        ("1e3", .double(1000)), ("1.", .double(1)), (".inf", .double(.infinity)), ("-.Inf", .double(-.infinity)),
+        ("1.2.3", .string("1.2.3")), ("12abc", .string("12abc")), ("9223372036854775808", .int(.min)), ("18446744073709551615", .int(-1)), ("18446744073709551616", .double(18446744073709551616)),
+        ("-9223372036854775808", .int(.min)), ("0x", .string("0x")), ("+", .string("+")), ("1e", .string("1e")),
+    ]
+    for (text, expected) in cases {
+        #expect(YAMLScalar.resolve(plain: text) == expected, "\(text)")
+    }
+    #expect(YAMLScalar.resolve(plain: ".nan") != .string(".nan"))
+}

@@ -1,0 +1,126 @@
+"""Processors that edit spans, end to end: the Python SDK's OTLP/HTTP exporter and the SDK's Zipkin
+exporter send spans through `resource` and `attributes` to a grpcio OTLP backend, which checks each
+attribute as the Collector would leave it; `validate` names a bad action."""
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from opentelemetry import trace
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as HTTPSpanExporter
+from opentelemetry.exporter.zipkin.json import ZipkinExporter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+from conftest import Ports, base_config, free_port, run_cli, write_yaml
+from otlp_backend import GRPCBackend
+
+PROCESSORS = {
+    "resource": {"attributes": [
+        {"key": "deployment.environment", "value": "production", "action": "upsert"},
+        {"key": "replicas", "value": 3, "action": "insert"},
+        {"key": "version.text", "value": "1.0", "action": "insert"},
+        {"key": "telemetry.sdk.version", "action": "delete"},
+    ]},
+    "attributes": {
+        "include": {"match_type": "regexp", "services": ["^checkout"]},
+        "exclude": {"match_type": "strict", "span_names": ["keep-me"]},
+        "actions": [
+            {"key": "user.email", "action": "hash"},
+            {"key": "db.statement", "action": "delete"},
+            {"key": "http.url", "action": "extract",
+             "pattern": r"^(?P<url_scheme>[a-z]+)://(?P<url_host>[^/]+)(?P<url_path>/[^?]*)"},
+            {"key": "http.status_code", "action": "convert", "converted_type": "int"},
+            {"key": "peer", "from_attribute": "net.peer.name", "action": "upsert"},
+        ],
+    },
+}
+
+
+def _config(ports: Ports, backend_port: int, zipkin_port: int) -> dict:
+    cfg = base_config(ports, processors=("resource", "attributes", "batch"))
+    cfg["processors"].update(PROCESSORS)
+    cfg["processors"]["batch"] = {"timeout": "50ms"}
+    cfg["receivers"]["zipkin"] = {"endpoint": f"127.0.0.1:{zipkin_port}"}
+    cfg["exporters"]["otlp"] = {"endpoint": f"127.0.0.1:{backend_port}", "tls": {"insecure": True}}
+    pipeline = cfg["service"]["pipelines"]["traces"]
+    pipeline["receivers"] = ["otlp", "zipkin"]
+    pipeline["exporters"] = ["otlp"]
+    return cfg
+
+
+def _send(exporter, service: str) -> None:
+    provider = TracerProvider(resource=Resource.create({"service.name": service}))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("e2e.processors")
+    for name in ("edit-me", "keep-me"):
+        with tracer.start_as_current_span(name, kind=trace.SpanKind.SERVER) as span:
+            span.set_attribute("user.email", "john.doe@example.com")
+            span.set_attribute("db.statement", "SELECT 1")
+            span.set_attribute("http.url", "https://shop.example.com/cart/items?id=7")
+            span.set_attribute("http.status_code", "503")
+            span.set_attribute("net.peer.name", "db-1")
+    provider.shutdown()
+
+
+def _attrs(kvs) -> dict:
+    out = {}
+    for kv in kvs:
+        kind = kv.value.WhichOneof("value")
+        out[kv.key] = getattr(kv.value, kind) if kind else None
+    return out
+
+
+@pytest.fixture
+def backend():
+    b = GRPCBackend()
+    yield b
+    b.stop()
+
+
+def test_resource_and_attributes_processors_edit_spans_from_otlp_and_zipkin(swiftlet_factory, backend):
+    ports = Ports()
+    zipkin_port = free_port()
+    swiftlet_factory(config=_config(ports, backend.port, zipkin_port), ports=ports)
+    _send(HTTPSpanExporter(endpoint=f"http://127.0.0.1:{ports.otlp}/v1/traces", timeout=10), "checkout")
+    _send(HTTPSpanExporter(endpoint=f"http://127.0.0.1:{ports.otlp}/v1/traces", timeout=10), "payments")
+    _send(ZipkinExporter(endpoint=f"http://127.0.0.1:{zipkin_port}/api/v2/spans", timeout=10), "checkout-zipkin")
+    assert backend.recorder.wait_for_spans(6), backend.recorder.span_count()
+
+    email_hash = hashlib.sha256(b"john.doe@example.com").hexdigest()
+    seen = set()
+    for rs, _, span in backend.recorder.spans():
+        resource = _attrs(rs.resource.attributes)
+        service = resource["service.name"]
+        assert resource["deployment.environment"] == "production"
+        assert resource["replicas"] == 3 and resource["version.text"] == "1.0", resource
+        assert "telemetry.sdk.version" not in resource
+        attrs = _attrs(span.attributes)
+        edited = service.startswith("checkout") and span.name == "edit-me"
+        seen.add((service, span.name, edited))
+        if edited:
+            assert attrs["user.email"] == email_hash, attrs
+            assert "db.statement" not in attrs
+            assert (attrs["url_scheme"], attrs["url_host"], attrs["url_path"]) == ("https", "shop.example.com", "/cart/items")
+            assert attrs["http.status_code"] == 503
+            assert attrs["peer"] == "db-1"
+        else:
+            assert attrs["user.email"] == "john.doe@example.com", (service, span.name, attrs)
+            assert attrs["db.statement"] == "SELECT 1"
+            assert "url_host" not in attrs and "peer" not in attrs
+    assert len(seen) == 6, seen
+
+
+@pytest.mark.parametrize("action, message", [
+    ({"key": "a", "action": "insert"}, "Either field \"value\", \"from_attribute\" or \"from_context\""),
+    ({"key": "a", "action": "extract", "pattern": "(x)"}, "unnamed matcher group"),
+    ({"key": "a", "action": "upsert", "value": 1, "colour": "red"}, "unknown key 'colour'"),
+])
+def test_validate_names_a_bad_action(tmp_path, action, message):
+    ports = Ports()
+    cfg = base_config(ports, processors=("attributes",))
+    cfg["processors"]["attributes"] = {"actions": [action]}
+    p = run_cli("validate", "--config", str(write_yaml(tmp_path / "c.yaml", cfg)))
+    assert p.returncode != 0
+    assert message in p.stderr and "processors::attributes::actions[0]" in p.stderr, p.stderr
