@@ -9,6 +9,8 @@ public enum BuiltinComponents {
         MemoryLimiter.factory,
         AttributesProcessor.factory,
         ResourceProcessor.factory,
+        FilterProcessor.factory,
+        TransformProcessor.factory,
         DebugExporter.factory,
         DebugExporter.loggingFactory,
         OTLPGRPCExporter.factory,

@@ -15,6 +15,8 @@ let conformanceFixtures: [String: String] = [
     "memory_limiter": "check_interval: 1s\nlimit_mib: 100000\n",
     "attributes": "actions:\n  - {key: a, action: upsert, value: 1}\n",
     "resource": "attributes:\n  - {key: a, action: upsert, value: 1}\n",
+    "filter": "traces:\n  span: ['name == \"x\"']\n",
+    "transform": "trace_statements:\n  - set(span.attributes[\"a\"], 1)\n",
     "debug": "verbosity: basic\n",
     "logging": "loglevel: warn\n",
     "health_check": "endpoint: 127.0.0.1:0\n",

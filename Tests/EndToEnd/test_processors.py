@@ -124,3 +124,76 @@ def test_validate_names_a_bad_action(tmp_path, action, message):
     p = run_cli("validate", "--config", str(write_yaml(tmp_path / "c.yaml", cfg)))
     assert p.returncode != 0
     assert message in p.stderr and "processors::attributes::actions[0]" in p.stderr, p.stderr
+
+
+def _envoy_span(trace: str, span: str, url: str, parent: str | None = None) -> dict:
+    """A span as Envoy's Zipkin tracer writes one for Istio (v2 JSON, string tags)."""
+    s = {"traceId": trace, "id": span, "kind": "SERVER", "name": "inbound|8080||", "timestamp": 1_700_000_000_000_000,
+         "duration": 1200, "localEndpoint": {"serviceName": "productpage.default", "ipv4": "10.1.2.3"},
+         "tags": {"component": "proxy", "http.method": "GET", "http.url": url, "http.status_code": "200",
+                  "node_id": "sidecar~10.1.2.3~productpage-v1-6b746f74dc-9stp2.default~default.svc.cluster.local"},
+         "shared": True}
+    if parent:
+        s["parentId"] = parent
+    return s
+
+
+def test_filter_drops_istio_health_checks_and_transform_edits_the_rest(swiftlet_factory, backend):
+    ports = Ports()
+    zipkin_port = free_port()
+    cfg = _config(ports, backend.port, zipkin_port)
+    cfg["processors"] = {
+        "filter/healthz": {"error_mode": "ignore", "traces": {"span": [
+            'IsMatch(attributes["http.url"], "/healthz/|/app-health/")',
+        ]}},
+        "transform": {"trace_statements": [
+            {"context": "resource", "statements": ['set(attributes["k8s.cluster.name"], "prod-eu")']},
+            {"context": "span", "statements": [
+                'replace_pattern(attributes["http.url"], "/reviews/[0-9]+", "/reviews/{id}")',
+                'set(attributes["istio.node"], Split(attributes["node_id"], "~"))',
+                'delete_key(attributes, "node_id")',
+            ]},
+        ]},
+        "batch": {"timeout": "50ms"},
+    }
+    cfg["service"]["pipelines"]["traces"]["processors"] = ["filter/healthz", "transform", "batch"]
+    swiftlet_factory(config=cfg, ports=ports)
+    trace = "5af7183fb1d4cf5f5af7183fb1d4cf5f"
+    spans = [
+        _envoy_span(trace, "0000000000000001", "http://productpage:9080/productpage"),
+        _envoy_span(trace, "0000000000000002", "http://reviews:9080/reviews/17", parent="0000000000000001"),
+        _envoy_span("6b08183fb1d4cf5f6b08183fb1d4cf5f", "0000000000000003", "http://10.1.2.3:15021/healthz/ready"),
+        _envoy_span("7c09183fb1d4cf5f7c09183fb1d4cf5f", "0000000000000004", "http://10.1.2.3:15020/app-health/productpage/readyz"),
+    ]
+    import json
+    import urllib.request
+    req = urllib.request.Request(f"http://127.0.0.1:{zipkin_port}/api/v2/spans", data=json.dumps(spans).encode(),
+                                 headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        assert resp.status == 202
+    assert backend.recorder.wait_for_spans(2), backend.recorder.span_count()
+    import time
+    time.sleep(0.3)  # anything the filter let through would have arrived with them
+    got = {span.span_id.hex(): (rs, span) for rs, _, span in backend.recorder.spans()}
+    assert sorted(got) == ["0000000000000001", "0000000000000002"], sorted(got)
+    for rs, span in got.values():
+        assert _attrs(rs.resource.attributes)["k8s.cluster.name"] == "prod-eu"
+        attrs = _attrs(span.attributes)
+        assert "node_id" not in attrs
+        node = [v.string_value for v in span.attributes[[kv.key for kv in span.attributes].index("istio.node")].value.array_value.values]
+        assert node == ["sidecar", "10.1.2.3", "productpage-v1-6b746f74dc-9stp2.default", "default.svc.cluster.local"]
+    assert _attrs(got["0000000000000002"][1].attributes)["http.url"] == "http://reviews:9080/reviews/{id}"
+
+
+@pytest.mark.parametrize("processor, message", [
+    ({"filter": {"traces": {"span": ['attributes["a"] = "b"']}}}, "processors::filter::traces::span[0]"),
+    ({"filter": {"traces": {"span": ['Frobnicate(name)']}}}, 'undefined function \\"Frobnicate\\"'),
+    ({"transform": {"trace_statements": [{"context": "span", "statements": ['set(name, "x") where']}]}}, "column"),
+])
+def test_validate_names_a_bad_ottl_statement(tmp_path, processor, message):
+    ports = Ports()
+    cfg = base_config(ports, processors=tuple(processor))
+    cfg["processors"].update(processor)
+    p = run_cli("validate", "--config", str(write_yaml(tmp_path / "c.yaml", cfg)))
+    assert p.returncode != 0
+    assert message.replace('\\"', '"') in p.stderr or message in p.stderr, p.stderr

@@ -41,6 +41,65 @@ struct GoRegexp: @unchecked Sendable {
         return (1..<match.output.count).map { match.output[$0].substring.map(String.init) ?? "" }
     }
 
+    /// Go's `ReplaceAllString`: every match replaced by `template`, in which `$1`, `${1}`, `$name`
+    /// and `${name}` stand for a group's text (`$name` takes the longest run of letters, digits
+    /// and `_`, so `$1x` is the group named "1x", empty), `$$` for `$`.
+    func replaceAll(in text: String, with template: String) -> String {
+        let matches = text.matches(of: regex)
+        guard !matches.isEmpty else { return text }
+        var out = ""
+        var last = text.startIndex
+        for match in matches {
+            out += text[last..<match.range.lowerBound]
+            expand(template, match.output, into: &out)
+            last = match.range.upperBound
+        }
+        out += text[last...]
+        return out
+    }
+
+    private func expand(_ template: String, _ output: AnyRegexOutput, into out: inout String) {
+        let t = Array(template.unicodeScalars)
+        var i = 0
+        func isNameScalar(_ c: Unicode.Scalar) -> Bool { c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "_" }
+        while i < t.count {
+            guard t[i] == "$", i + 1 < t.count else {
+                out.unicodeScalars.append(t[i])
+                i += 1
+                continue
+            }
+            var name = ""
+            var next = i + 1
+            if t[next] == "$" {
+                out += "$"
+                i += 2
+                continue
+            } else if t[next] == "{" {
+                guard let close = t[(next + 1)...].firstIndex(of: "}") else {
+                    out += "$"
+                    i += 1
+                    continue
+                }
+                name = String(String.UnicodeScalarView(t[(next + 1)..<close]))
+                next = close + 1
+            } else {
+                while next < t.count, isNameScalar(t[next]) { next += 1 }
+                name = String(String.UnicodeScalarView(t[(i + 1)..<next]))
+            }
+            guard !name.isEmpty else {
+                out += "$"
+                i += 1
+                continue
+            }
+            if let n = Int(name), n >= 0 {
+                if n < output.count, let s = output[n].substring { out += s }
+            } else if let index = groupNames.firstIndex(of: name), index + 1 < output.count, let s = output[index + 1].substring {
+                out += s
+            }
+            i = next
+        }
+    }
+
     /// Walks the pattern as RE2's parser does, far enough to list its capturing groups and refuse
     /// what RE2 has no syntax for; returns it in Swift's syntax (a `]` first in a class, a literal
     /// to RE2, escaped) with the groups.

@@ -1,0 +1,123 @@
+import Config
+import Diagnostics
+import Pipeline
+import TraceModel
+
+/// `filter` processor for traces: drops each span for which any `traces::span` condition holds
+/// (or, the older form, that `spans::include`/`exclude` leave out), and each span event for which
+/// any `traces::spanevent` condition holds; scopes and resources left empty go too, and a batch
+/// left empty is not passed on.
+final class FilterProcessor: SpanEditingProcessor {
+    static let factory = ComponentFactory.processor("filter", .alpha, parse: Config.parse) { ctx, config, next in
+        FilterProcessor(config, logger: ctx.logger, next: next)
+    }
+
+    struct Config: Sendable {
+        var errorMode = OTTLErrorMode.ignore
+        var spanConditions: [OTTLBoolean] = []
+        var eventConditions: [OTTLBoolean] = []
+        var legacy: SpanMatchConfig?
+        var otherSignals: [String] = []
+
+        static func parse(_ r: ConfigReader) throws(ConfigError) -> Config {
+            var c = Config()
+            c.errorMode = try OTTLErrorMode.parse(r)
+            if let traces = try r.child("traces") {
+                c.spanConditions = try traces.ottlList("span") { t throws(OTTLConfigError) in try OTTLCompiler.condition(t, in: .span) } ?? []
+                c.eventConditions = try traces.ottlList("spanevent") { t throws(OTTLConfigError) in try OTTLCompiler.condition(t, in: .spanevent) } ?? []
+            }
+            if let spans = try r.child("spans") {
+                guard c.spanConditions.isEmpty && c.eventConditions.isEmpty else {
+                    throw r.error("spans", "cannot use ottl conditions and include/exclude for spans at the same time")
+                }
+                c.legacy = try SpanMatchConfig.parse(spans)
+            }
+            // A filter shared with metrics or logs pipelines: Swiftlet carries traces only, so
+            // those conditions have nothing to act on; the processor says so when it starts.
+            c.otherSignals = ["metrics", "logs"].filter { r.node($0) != nil }
+            return c
+        }
+    }
+
+    private let config: Config
+    private let logger: Logger
+    let next: any TraceConsumer
+
+    init(_ config: Config, logger: Logger, next: any TraceConsumer) {
+        self.config = config
+        self.logger = logger
+        self.next = next
+        for signal in config.otherSignals {
+            logger.warn("filter conditions for \(signal) are not used: Swiftlet carries traces only")
+        }
+    }
+
+    func consume(_ batch: TraceBatch) throws(ConsumerError) {
+        var batch = batch
+        if let error = filter(&batch) { throw .permanent(error.description) }
+        guard !batch.resourceSpans.isEmpty else { return }
+        try next.consume(batch)
+    }
+
+    func process(_ batch: inout TraceBatch) { _ = filter(&batch) }
+
+    /// Filters in place; returns the error that stopped it under `error_mode: propagate`. A
+    /// resource nothing is dropped from is only read, so it keeps its received encoding.
+    func filter(_ batch: inout TraceBatch) -> OTTLError? {
+        var failure: OTTLError?
+        for r in batch.resourceSpans.indices {
+            let rs = batch.resourceSpans[r]
+            for s in rs.scopeSpans.indices {
+                let scope = rs.scopeSpans[s].scope
+                var kept: [Span] = []
+                var changed = false
+                for span in rs.scopeSpans[s].spans {
+                    var ctx = OTTLContext(resource: rs.resource, scope: scope, span: span)
+                    if failure == nil, dropsSpan(ctx, &failure) {
+                        changed = true
+                        continue
+                    }
+                    if failure == nil, !config.eventConditions.isEmpty, !span.events.isEmpty {
+                        var events = span.events
+                        events.removeAll { event in
+                            ctx.event = event
+                            return failure == nil && anyHolds(config.eventConditions, ctx, &failure)
+                        }
+                        if events.count != span.events.count {
+                            ctx.span.events = events
+                            changed = true
+                        }
+                    }
+                    kept.append(ctx.span)
+                }
+                if changed { batch.resourceSpans[r].scopeSpans[s].spans = kept }
+            }
+            if batch.resourceSpans[r].scopeSpans.contains(where: \.spans.isEmpty) {
+                batch.resourceSpans[r].scopeSpans.removeAll { $0.spans.isEmpty }
+            }
+        }
+        if batch.resourceSpans.contains(where: \.scopeSpans.isEmpty) {
+            batch.resourceSpans.removeAll { $0.scopeSpans.isEmpty }
+        }
+        return failure
+    }
+
+    private func dropsSpan(_ ctx: OTTLContext, _ failure: inout OTTLError?) -> Bool {
+        if let legacy = config.legacy { return legacy.skips(ctx.span, scope: ctx.scope, resource: ctx.resource) }
+        return anyHolds(config.spanConditions, ctx, &failure)
+    }
+
+    private func anyHolds(_ conditions: [OTTLBoolean], _ ctx: OTTLContext, _ failure: inout OTTLError?) -> Bool {
+        for condition in conditions {
+            do throws(OTTLError) {
+                if try condition.eval(ctx) { return true }
+            } catch {
+                if !config.errorMode.handle(error, "condition \"\(condition.text)\"", logger: logger) {
+                    failure = error
+                    return false
+                }
+            }
+        }
+        return false
+    }
+}
