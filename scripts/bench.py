@@ -346,6 +346,26 @@ def verdicts(rows, floor):
     return lines, targets
 
 
+def issue22(rows):
+    """Issue 22's target: resource + attributes + filter cost at most 1.5x the CPU per span of the
+    same path without them (k8sattributes, also named there, is not in this version)."""
+    find = lambda c, p: next((r for r in rows if r.collector == c and r.path == p and not r.error), None)
+    plain = find("swiftlet", "OTLP/HTTP protobuf")
+    lines, targets = [], []
+    for r in rows:
+        if r.collector == "swiftlet" and subjects.PROCESSORS_SUFFIX in r.path and not r.error and plain:
+            lines.append(f"- {r.path.split(subjects.PROCESSORS_SUFFIX)[1]}: CPU per span at 10k/s {ratio(r.cpu10k, plain.cpu10k):.2f}x, "
+                         f"at max {ratio(r.cpu_max, plain.cpu_max):.2f}x; max spans/s {ratio(r.max, plain.max):.2f}x the path without processors")
+    both = find("swiftlet", "OTLP/HTTP protobuf" + subjects.PROCESSORS_SUFFIX + "resource + attributes + filter")
+    if both and plain:
+        q = ratio(both.cpu10k, plain.cpu10k)
+        targets.append(("- **PASS** " if q <= 1.5 else "- **FAIL** ")
+                       + f"resource + attributes + filter, CPU per span at 10k/s ≤ 1.5x the same path without them: {q:.2f}x")
+    else:
+        targets.append("- **n/a** processors beside the plain path: a row was not run")
+    return lines, targets
+
+
 def issue21(rows):
     """Lines on two cores and system calls, and issue 21's targets (the gzip path, the seed's
     config, every core, system calls) as PASS / FAIL lines."""
@@ -472,6 +492,9 @@ def main():
     lines, targets = issue21(rows)
     print("\nTwo cores, system calls:\n" + "\n".join(lines) if lines else "")
     print("\nTargets (issue 21; the gzip path, the seed's config, every core):\n" + "\n".join(targets))
+    lines, targets = issue22(rows)
+    print("\nProcessors beside the same path without them:\n" + "\n".join(lines) if lines else "")
+    print("\nTargets (issue 22; processors):\n" + "\n".join(targets))
     return 1 if any(r.error or r.lost() for r in rows) else 0
 
 

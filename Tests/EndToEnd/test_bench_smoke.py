@@ -16,7 +16,8 @@ from conftest import BIN, REPO, rotel_agent
 HARNESS = REPO / "scripts" / "bench.py"
 PATHS = ["OTLP/HTTP protobuf", "OTLP/HTTP protobuf, TLS", "OTLP/HTTP protobuf, gzip out", "OTLP/HTTP protobuf, zstd out",
          "OTLP/HTTP JSON", "OTLP/gRPC", "OTLP/gRPC, TLS",
-         "OTLP/gRPC, gzip out", "Zipkin v2 JSON", "Jaeger Thrift/HTTP"]
+         "OTLP/gRPC, gzip out", "Zipkin v2 JSON", "Jaeger Thrift/HTTP"] + [
+         "OTLP/HTTP protobuf, processors: " + p for p in ("resource", "attributes", "filter", "transform", "resource + attributes + filter")]
 # The seed's own config is a row when ../shared holds it (it is read from there, never copied).
 SEED_ROW = "OTLP/HTTP protobuf, the seed's config (gzip out)"
 SEED_CONFIG = REPO.parent / "shared" / "reference" / "deployment" / "collector-config.yaml"
@@ -28,7 +29,7 @@ def test_bench_harness_smoke_run_counts_every_span_at_the_sink():
     rotel = rotel_agent()
     argv = [sys.executable, str(HARNESS), str(BIN), "--smoke", "--python", sys.executable]
     argv += ["--rotel", str(rotel)] if rotel else []
-    out = subprocess.run(argv, capture_output=True, text=True, timeout=240, cwd=REPO)
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=420, cwd=REPO)
     assert out.returncode == 0, out.stdout + out.stderr
     rows = [line for line in out.stdout.splitlines() if line.startswith("| ") and "---" not in line][1:]
     swiftlet = {line.split(" | ")[0][2:]: line for line in rows if " | swiftlet | " in line}
@@ -52,7 +53,7 @@ def test_bench_harness_smoke_run_counts_every_span_at_the_sink():
             assert versus == "n/a: rotel always sends gzip", line
     if shutil.which("nginx") or shutil.which("/usr/sbin/nginx"):
         assert any(" | nginx | " in line and "FAILED" not in line for line in rows), out.stdout
-    assert "Targets (issue 10" in out.stdout and "Targets (issue 21" in out.stdout
+    assert "Targets (issue 10" in out.stdout and "Targets (issue 21" in out.stdout and "Targets (issue 22" in out.stdout
     # Every Swiftlet row had its system calls counted (or says why not), and the two OTLP/HTTP
     # rows ran on both cores.
     for path in swiftlet:

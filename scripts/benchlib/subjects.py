@@ -60,10 +60,13 @@ def bodies(tmp):
             "jaeger": write(os.path.join(tmp, "jaeger.thrift"), payloads.jaeger_thrift())}
 
 
-def swiftlet_config(path, receiver, exporter, metrics_port, batch):
-    """A one-pipeline config: RECEIVER (YAML under receivers:) [-> batch] -> EXPORTER."""
+def swiftlet_config(path, receiver, exporter, metrics_port, batch, processors=None):
+    """A one-pipeline config: RECEIVER (YAML under receivers:) [-> PROCESSORS] [-> batch] -> EXPORTER;
+    PROCESSORS maps a processor id to its YAML (indented for its place under processors:)."""
     kind = lambda yaml: yaml.split(":", 1)[0]
-    processors = "processors:\n  batch:\n" if batch else ""
+    chain = list(processors or {}) + (["batch"] if batch else [])
+    defined = "".join(f"  {pid}:\n{body}" for pid, body in (processors or {}).items()) + ("  batch:\n" if batch else "")
+    processors = f"processors:\n{defined}" if defined else ""
     return write(path, f"""receivers:
   {receiver}
 {processors}exporters:
@@ -75,7 +78,7 @@ service:
   pipelines:
     traces:
       receivers: [{kind(receiver)}]
-      processors: [{"batch" if batch else ""}]
+      processors: [{", ".join(chain)}]
       exporters: [{kind(exporter)}]
 """)
 
@@ -118,7 +121,27 @@ def swiftlet_paths(files, certs):
         ("Zipkin v2 JSON", "zipkin:\n    endpoint: 127.0.0.1:{port}", http("/api/v2/spans", "application/json", "zipkin"), "none"),
         ("Jaeger Thrift/HTTP", "jaeger:\n    protocols:\n      thrift_http:\n        endpoint: 127.0.0.1:{port}",
          http("/api/traces", "application/x-thrift", "jaeger"), "none"),
-    ]
+    ] + [("OTLP/HTTP protobuf" + PROCESSORS_SUFFIX + name, otlp_http, http("/v1/traces", "application/x-protobuf", "proto"), "none", False, chain)
+         for name, chain in PROCESSOR_ROWS.items()]
+
+
+PROCESSORS_SUFFIX = ", processors: "
+# Processor rows (issue 22): each processor as a user of the Collector would set it up, over the
+# bench's spans (attribute.key.0 … 9, names operation-0 … 6, service load-generator).
+_RESOURCE = "    attributes:\n      - {key: deployment.environment, value: production, action: upsert}\n"
+_ATTRIBUTES = ("    actions:\n      - {key: attribute.key.0, action: hash}\n      - {key: attribute.key.1, action: delete}\n"
+               "      - {key: env, value: production, action: insert}\n")
+_FILTER = "    traces:\n      span:\n        - 'attributes[\"http.route\"] == \"/healthz\"'\n        - 'name == \"operation-99\"'\n"
+_TRANSFORM = ("    trace_statements:\n      - context: span\n        statements:\n"
+              "          - 'set(attributes[\"operation\"], name) where kind == SPAN_KIND_SERVER'\n"
+              "          - 'replace_pattern(attributes[\"attribute.key.2\"], \"value-([0-9]+)\", \"v$1\")'\n")
+PROCESSOR_ROWS = {
+    "resource": {"resource": _RESOURCE},
+    "attributes": {"attributes": _ATTRIBUTES},
+    "filter": {"filter": _FILTER},
+    "transform": {"transform": _TRANSFORM},
+    "resource + attributes + filter": {"resource": _RESOURCE, "attributes": _ATTRIBUTES, "filter": _FILTER},
+}
 
 
 class Swiftlet:
@@ -126,14 +149,17 @@ class Swiftlet:
     name = "swiftlet"
 
     def __init__(self, binary, tmp, path, sink, certs, pinned=True):
-        self.receiver, receiver, self.target_for, self.compression, *tls = path
-        self.tls = bool(tls and tls[0])
+        self.receiver, receiver, self.target_for, self.compression, *rest = path
+        self.tls = bool(rest and rest[0])
+        processors = rest[1] if len(rest) > 1 else None
         self.wire = WIRE_COMPRESSION["swiftlet"][self.compression]
         self.path_name = path_name(self.receiver, self.wire)
+        self.receiver = self.receiver.split(PROCESSORS_SUFFIX)[0]
         self.port, self.metrics = free_port(), free_port()
         self.config = swiftlet_config(os.path.join(tmp, f"swiftlet-{self.port}.yaml"), receiver.format(port=self.port),
                                       otlp_exporter(sink.tls_port if self.tls else sink.port, self.compression,
-                                                    certs["ca"] if self.tls else None), self.metrics, batch=True)
+                                                    certs["ca"] if self.tls else None), self.metrics, batch=True,
+                                      processors=processors)
         self.argv = [binary, "--config", self.config]
         self.log = os.path.join(tmp, f"swiftlet-{self.port}.log")
         self.pinned = pinned
