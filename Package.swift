@@ -11,7 +11,7 @@ let package = Package(
         .executable(name: "swiftlet", targets: ["Swiftlet"]),
         .library(name: "SwiftletWireFormats", targets: ["TraceModel", "WireFormats"]),
         .library(name: "SwiftletTransport", targets: ["Transport"]),
-        .library(name: "SwiftletCore", targets: ["TraceModel", "WireFormats", "Pipeline", "Config", "Transport", "Components", "Diagnostics"]),
+        .library(name: "SwiftletCore", targets: ["TraceModel", "WireFormats", "Pipeline", "Config", "Transport", "Components", "Diagnostics", "Kubernetes"]),
     ],
     targets: [
         .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
@@ -31,9 +31,10 @@ let package = Package(
         .target(name: "Transport", dependencies: ["CZlib", "CZstd", "CDeflate", "CNGHTTP2", "CSSL", "CSSLLoader", "CEpoll", "Diagnostics"], swiftSettings: strict),
         .target(name: "Pipeline", dependencies: ["TraceModel", "Diagnostics"], swiftSettings: strict),
         .target(name: "Config", dependencies: ["CYAML", "Diagnostics"], swiftSettings: strict),
+        .target(name: "Kubernetes", dependencies: ["Transport", "WireFormats", "Config", "Diagnostics"], swiftSettings: strict),
         .target(
             name: "Components",
-            dependencies: ["TraceModel", "Diagnostics", "WireFormats", "Transport", "Pipeline", "Config"],
+            dependencies: ["TraceModel", "Diagnostics", "WireFormats", "Transport", "Pipeline", "Config", "Kubernetes"],
             swiftSettings: strict),
         .target(name: "SwiftletCLI", dependencies: ["Components", "Config", "Diagnostics", "Pipeline", "Transport"], swiftSettings: strict),
         .executableTarget(name: "Swiftlet", dependencies: ["SwiftletCLI"], swiftSettings: strict),
@@ -47,6 +48,7 @@ let package = Package(
         .testTarget(name: "TransportTests", dependencies: ["Transport", "CZlib"], swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "SwiftletTestKit"], swiftSettings: strict),
         .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: strict),
+        .testTarget(name: "KubernetesTests", dependencies: ["Kubernetes", "Transport"], swiftSettings: strict),
         .testTarget(name: "SwiftletCLITests", dependencies: ["SwiftletCLI"], swiftSettings: strict),
         .testTarget(
             name: "ComponentsTests", dependencies: ["Components", "SwiftletTestKit"],

@@ -6,6 +6,8 @@ public enum BuiltinComponents {
         JaegerReceiver.factory,
         ZipkinReceiver.factory,
         BatchProcessor.factory,
+        K8sAttributesProcessor.factory,
+        K8sAttributesProcessor.aliasFactory,
         MemoryLimiter.factory,
         AttributesProcessor.factory,
         ResourceProcessor.factory,

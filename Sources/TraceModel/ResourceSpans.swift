@@ -142,15 +142,48 @@ final class DeferredResourceSpans: Sendable {
 /// that mutates pays for a copy.
 public struct TraceBatch: Equatable, Sendable {
     public var resourceSpans: [ResourceSpans]
+    /// Who sent it (the Collector's `client.Info`); nil once batches of different senders merged.
+    public var context: RequestContext?
 
-    public init(resourceSpans: [ResourceSpans] = []) {
+    public init(resourceSpans: [ResourceSpans] = [], context: RequestContext? = nil) {
         self.resourceSpans = resourceSpans
+        self.context = context
     }
 
     public var spanCount: Int { resourceSpans.reduce(0) { $0 + $1.spanCount } }
     public var isEmpty: Bool { spanCount == 0 }
 
+    /// Merges `other` in; the result keeps a request context only if both parts share it.
     public mutating func append(contentsOf other: TraceBatch) {
+        if resourceSpans.isEmpty {
+            context = other.context
+        } else if context != other.context {
+            context = nil
+        }
         resourceSpans.append(contentsOf: other.resourceSpans)
+    }
+
+    /// Equal spans; the request context does not matter.
+    public static func == (a: TraceBatch, b: TraceBatch) -> Bool { a.resourceSpans == b.resourceSpans }
+}
+
+/// What a receiver knows of a request beside its spans, as the Collector's `client.Info`.
+public struct RequestContext: Equatable, Sendable {
+    /// The sender's IP address, without port ("" when not known).
+    public var peerIP: String
+
+    public init(peerIP: String) {
+        self.peerIP = peerIP
+    }
+
+    /// From a remote address as connections name it: `1.2.3.4:5678` or `[::1]:5678`.
+    public init(remoteAddress: String) {
+        var text = Substring(remoteAddress)
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            text = text[text.index(after: text.startIndex)..<close]
+        } else if let colon = text.lastIndex(of: ":"), text.firstIndex(of: ":") == colon {
+            text = text[..<colon]
+        }
+        peerIP = String(text)
     }
 }

@@ -4,7 +4,7 @@ extension TraceBatch {
     public func split(maxSpans: Int) -> [TraceBatch] {
         let cap = max(1, maxSpans)
         var out: [TraceBatch] = []
-        var current = TraceBatch()
+        var current = TraceBatch(context: context)
         var currentSpans = 0
         for rs in resourceSpans {
             // Whole, it stays unchanged (and keeps the bytes it arrived in).
@@ -14,7 +14,7 @@ extension TraceBatch {
                 currentSpans += whole
                 if currentSpans == cap {
                     out.append(current)
-                    current = TraceBatch()
+                    current = TraceBatch(context: context)
                     currentSpans = 0
                 }
                 continue
@@ -34,7 +34,7 @@ extension TraceBatch {
                         current.resourceSpans.append(part)
                         part.scopeSpans = []
                         out.append(current)
-                        current = TraceBatch()
+                        current = TraceBatch(context: context)
                         currentSpans = 0
                     }
                 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// A host and port to listen on. An empty host means all interfaces (IPv6 and IPv4).
 public struct Endpoint: Sendable, Equatable, CustomStringConvertible {
     public var host: String
@@ -45,5 +51,13 @@ public struct Endpoint: Sendable, Equatable, CustomStringConvertible {
     /// `host:port`, with brackets around IPv6 literals.
     public var description: String {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}
+
+extension Endpoint {
+    /// Whether `host` is an IPv4 or IPv6 address in text (as Go's `net.ParseIP` accepts), not a name.
+    public static func isIPAddress(_ host: String) -> Bool {
+        var v4 = in_addr(), v6 = in6_addr()
+        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
     }
 }

@@ -17,6 +17,9 @@ let conformanceFixtures: [String: String] = [
     "resource": "attributes:\n  - {key: a, action: upsert, value: 1}\n",
     "filter": "traces:\n  span: ['name == \"x\"']\n",
     "transform": "trace_statements:\n  - set(span.attributes[\"a\"], 1)\n",
+    // Passthrough needs no Kubernetes API; the informers are tested against a fake API server.
+    "k8sattributes": "passthrough: true\n",
+    "k8s_attributes": "passthrough: true\n",
     "debug": "verbosity: basic\n",
     "logging": "loglevel: warn\n",
     "health_check": "endpoint: 127.0.0.1:0\n",

@@ -183,3 +183,19 @@ def test_certificate_secret_is_mounted_for_tls():
     config = _one("ConfigMap", "otel-collector-config")["data"]["config.yaml"]
     for name in ("tls.crt", "tls.key", "ca.crt"):
         assert f"/etc/swiftlet-tls/{name}" in config
+
+
+def test_k8sattributes_runs_as_a_service_account_allowed_to_watch_what_it_reads():
+    config = yaml.safe_load(_one("ConfigMap", "otel-collector-config")["data"]["config.yaml"])
+    pipeline = config["service"]["pipelines"]["traces"]["processors"]
+    assert "k8sattributes" in pipeline and pipeline.index("k8sattributes") < pipeline.index("batch"), pipeline
+    account = _one("ServiceAccount", "otel-collector")
+    assert account["metadata"]["namespace"] == "otel-system"
+    spec = _one("Deployment", "otel-collector-collector")["spec"]["template"]["spec"]
+    assert spec["serviceAccountName"] == "otel-collector"
+    binding = _one("ClusterRoleBinding")
+    assert {"kind": "ServiceAccount", "name": "otel-collector", "namespace": "otel-system"} in binding["subjects"]
+    role = _one("ClusterRole", binding["roleRef"]["name"])
+    allowed = {(group, resource) for rule in role["rules"] for group in rule["apiGroups"] for resource in rule["resources"]
+               if {"get", "list", "watch"} <= set(rule["verbs"])}
+    assert {("", "pods"), ("", "namespaces"), ("apps", "replicasets")} <= allowed, allowed

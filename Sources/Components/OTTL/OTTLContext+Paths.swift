@@ -30,7 +30,7 @@ extension OTTLContext {
         case "resource":
             level = .resource
             rest = rest.dropFirst()
-        case "instrumentation_scope", "scope" where kind >= .scope:
+        case "instrumentation_scope" where kind >= .scope, "scope" where kind >= .scope:
             level = .scope
             rest = rest.dropFirst()
         case "span" where kind >= .span:

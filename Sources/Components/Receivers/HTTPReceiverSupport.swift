@@ -71,7 +71,7 @@ func answerIfNotPost(_ request: HTTPRequest, cors: CORSPolicy?) -> HTTPResponse?
 /// The media type of a Content-Type value: lowercased, parameters dropped; nil when absent.
 func mediaType(_ contentType: String?) -> String? {
     guard let contentType else { return nil }
-    return contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingSpaces().lowercased() } ?? ""
+    return contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingWhiteSpace().lowercased() } ?? ""
 }
 
 extension ConsumerError {

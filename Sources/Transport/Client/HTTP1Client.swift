@@ -13,6 +13,9 @@ public final class HTTP1Client: @unchecked Sendable {
     private let queue = DispatchQueue(label: "swiftlet.http1.client")
     /// Guarded by `queue`.
     private var idle: [(Connection, HTTP1ClientProtocol)] = []
+    /// Every open connection, idle or busy, by id: `close` ends a streaming response too.
+    /// Guarded by `queue`.
+    private var open: [UInt64: Connection] = [:]
     /// Guarded by `queue`.
     private var closed = false
     private let nextID = Atomic<UInt64>(0)
@@ -52,6 +55,10 @@ public final class HTTP1Client: @unchecked Sendable {
             case let .failure(error):
                 completion(.failure(.connectFailed("\(error)")))
             case let .success((fd, remote)):
+                guard !closed else {
+                    _ = closeDescriptor(fd)
+                    return completion(.failure(.connectionLost("the client is closed")))
+                }
                 let session: TLSSession?
                 do throws(TLSError) {
                     session = try tls?.makeSession(serverName: endpoint.host)
@@ -62,10 +69,14 @@ public final class HTTP1Client: @unchecked Sendable {
                 let id = nextID.add(1, ordering: .relaxed).newValue
                 let connection = Connection(id: id, fd: fd, remoteAddress: remote, logger: logger, label: "swiftlet.http1.client.connection",
                                             tls: session, handshakeTimeout: connectTimeout)
-                let proto = HTTP1ClientProtocol(authority: endpoint.authority) { [weak self] c in
+                let proto = HTTP1ClientProtocol(authority: endpoint.authority, onIdle: { [weak self] c in
                     guard let self else { return c.forceClose() }
                     self.queue.async { self.returnToPool(c) }
-                }
+                }, onClosed: { [weak self] c in
+                    guard let self else { return }
+                    self.queue.async { self.open[c.id] = nil }
+                })
+                open[id] = connection
                 connection.handler = proto
                 connection.start()
                 connection.queue.async { proto.start(connection, request, timeout: timeout, completion: completion) }
@@ -83,8 +94,9 @@ public final class HTTP1Client: @unchecked Sendable {
     public func close() {
         queue.sync {
             closed = true
-            for (connection, _) in idle { connection.forceClose() }
+            for connection in open.values { connection.forceClose() }
             idle.removeAll()
+            open.removeAll()
         }
     }
 }

@@ -6,25 +6,30 @@ final class HTTP1ClientProtocol: ConnectionProtocol, @unchecked Sendable {
     private let authority: String
     /// Called on the connection's queue after a response that leaves the connection reusable.
     private let onIdle: @Sendable (Connection) -> Void
+    private let onClosed: @Sendable (Connection) -> Void
     // All state below is guarded by the connection's queue.
     private var completion: HTTPClientCompletion?
     private var method = "POST"
     private var head: ResponseHead?
     private var bodyReader: BodyReader?
     private var untilCloseBody: [UInt8] = []
+    private var onBodyBytes: (@Sendable ([UInt8]) -> Void)?
     private static let maxResponseBody = 16 << 20
     private static let maxHeadBytes = 64 << 10
 
-    init(authority: String, onIdle: @escaping @Sendable (Connection) -> Void) {
+    init(authority: String, onIdle: @escaping @Sendable (Connection) -> Void, onClosed: @escaping @Sendable (Connection) -> Void = { _ in }) {
         self.authority = authority
         self.onIdle = onIdle
+        self.onClosed = onClosed
     }
 
     func start(_ c: Connection, _ request: HTTPClientRequest, timeout: Double, completion: @escaping HTTPClientCompletion) {
         guard !c.isClosed, !c.peerClosed else { return completion(.failure(.connectionLost("the connection closed"))) }
         self.completion = completion
         method = request.method
-        var text = "\(request.method) \(request.path) HTTP/1.1\r\nHost: \(authority)\r\nContent-Length: \(request.bodyPrefix.count + request.body.count)\r\n"
+        onBodyBytes = request.onBodyBytes
+        var text = "\(request.method) \(request.path) HTTP/1.1\r\nHost: \(authority)\r\n"
+        if request.method != "GET" || !request.body.isEmpty { text += "Content-Length: \(request.bodyPrefix.count + request.body.count)\r\n" }
         for (name, value) in request.headers { text += "\(name): \(value)\r\n" }
         text += "\r\n"
         c.write(text.utf8)
@@ -41,6 +46,7 @@ final class HTTP1ClientProtocol: ConnectionProtocol, @unchecked Sendable {
         head = nil
         bodyReader = nil
         untilCloseBody = []
+        onBodyBytes = nil
         c.setDeadline(nil)
         if reusable { onIdle(c) } else { c.close() }
         completion?(result)
@@ -70,6 +76,7 @@ final class HTTP1ClientProtocol: ConnectionProtocol, @unchecked Sendable {
             c.inbound.consume(length)
             if parsed.status < 200 { return try parse(c) }  // 100 Continue and friends
             head = parsed
+            if parsed.status >= 300 { onBodyBytes = nil }
             if case let .framed(framing) = parsed.framing {
                 bodyReader = BodyReader(framing: framing, limit: Self.maxResponseBody, maxTrailerBytes: Self.maxHeadBytes)
             }
@@ -78,9 +85,16 @@ final class HTTP1ClientProtocol: ConnectionProtocol, @unchecked Sendable {
         if bodyReader != nil {
             let used = try bodyReader!.consume(c.inbound.readable)
             c.inbound.consume(used)
+            if let onBodyBytes {
+                let piece = bodyReader!.takeBody()
+                if !piece.isEmpty { onBodyBytes(piece) }
+            }
             guard bodyReader!.isComplete else { return }
             let body = bodyReader!.takeBody()
             finish(c, .success(HTTPClientResponse(status: head.status, headers: head.headers, body: body)), reusable: head.keepAlive && c.inbound.isEmpty)
+        } else if let onBodyBytes {
+            onBodyBytes(Array(c.inbound.readable))
+            c.inbound.consume(c.inbound.count)
         } else {
             guard untilCloseBody.count + c.inbound.count <= Self.maxResponseBody else { throw .bodyTooLarge }
             untilCloseBody.append(contentsOf: c.inbound.readable)
@@ -108,6 +122,7 @@ final class HTTP1ClientProtocol: ConnectionProtocol, @unchecked Sendable {
     }
 
     func connectionClosed(_ c: Connection) {
+        onClosed(c)
         if let completion {
             self.completion = nil
             completion(.failure(.connectionLost(c.failure ?? "the connection closed")))

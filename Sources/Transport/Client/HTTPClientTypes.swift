@@ -7,13 +7,19 @@ public struct HTTPClientRequest: Sendable {
     /// Sent before `body` as part of it (a gRPC message prefix), so that a large body is not
     /// copied to put a few bytes in front.
     public var bodyPrefix: [UInt8]
+    /// When set (HTTP/1.1 only), a 2xx response's body is handed here piece by piece as it
+    /// arrives, on the connection's queue, instead of collected: a Kubernetes watch streams for
+    /// minutes. The completion then gets the head and an empty body once the body ends.
+    public var onBodyBytes: (@Sendable ([UInt8]) -> Void)?
 
-    public init(method: String = "POST", path: String, headers: [(String, String)] = [], body: [UInt8] = [], bodyPrefix: [UInt8] = []) {
+    public init(method: String = "POST", path: String, headers: [(String, String)] = [], body: [UInt8] = [], bodyPrefix: [UInt8] = [],
+                onBodyBytes: (@Sendable ([UInt8]) -> Void)? = nil) {
         self.method = method
         self.path = path
         self.headers = headers
         self.body = body
         self.bodyPrefix = bodyPrefix
+        self.onBodyBytes = onBodyBytes
     }
 }
 

@@ -1,3 +1,5 @@
+import Diagnostics
+
 /// Header fields kept as ranges into the raw head; a `String` is made only for a field someone asks for.
 public struct HTTPHeaders: Sendable, Sequence {
     struct Field: Sendable {
@@ -43,7 +45,7 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     /// The comma-separated elements of all fields named `name`, trimmed and lowercased (RFC 9110 §5.6.1).
     func tokens(_ name: String) -> [String] {
-        values(name).flatMap { $0.split(separator: ",") }.map { trimmed($0).lowercased() }.filter { !$0.isEmpty }
+        values(name).flatMap { $0.split(separator: ",") }.map { $0.trimmingWhiteSpace().lowercased() }.filter { !$0.isEmpty }
     }
 
     func contains(_ name: String) -> Bool {
@@ -84,12 +86,6 @@ public struct HTTPHeaders: Sendable, Sequence {
     byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
 }
 
-func trimmed(_ text: Substring) -> Substring {
-    var text = text
-    while let first = text.first, first == " " || first == "\t" { text = text.dropFirst() }
-    while let last = text.last, last == " " || last == "\t" { text = text.dropLast() }
-    return text
-}
 
 public struct HTTPRequest: Sendable {
     public var method: String

@@ -54,7 +54,7 @@ final class TLSSession {
 
     private func configureClient(serverName: String?, verifyName: Bool, alpn: [String]) throws(TLSError) {
         if let serverName, !serverName.isEmpty {
-            let isAddress = Self.isIPAddress(serverName)
+            let isAddress = Endpoint.isIPAddress(serverName)
             // RFC 6066 §3: no IP literals in server_name.
             if !isAddress { _ = swiftlet_SSL_set_tlsext_host_name(ssl, serverName) }
             if verifyName {
@@ -67,11 +67,6 @@ final class TLSSession {
             // SSL_set_alpn_protos returns 0 on success.
             guard SSL_set_alpn_protos(ssl, wire, UInt32(wire.count)) == 0 else { throw TLSContext.openSSLError("ALPN") }
         }
-    }
-
-    private static func isIPAddress(_ host: String) -> Bool {
-        var v4 = in_addr(), v6 = in6_addr()
-        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
     }
 
     /// Makes `bytes`, read from the socket, OpenSSL's input while `body` runs; what OpenSSL has

@@ -115,7 +115,7 @@ struct OTLPHTTPSender: ExportSender {
 
     /// `Retry-After` in seconds (an HTTP-date is left to the backoff).
     static func retryAfter(_ text: String) -> Duration? {
-        guard let seconds = Int(Substring(text).trimmingSpaces()), seconds >= 0 else { return nil }
+        guard let seconds = Int(Substring(text).trimmingWhiteSpace()), seconds >= 0 else { return nil }
         return .seconds(seconds)
     }
 

@@ -83,7 +83,7 @@ public final class MemoryLimiter: Component, TraceConsumer {
     /// The cgroup v2 (or v1) memory limit if there is one, else the machine's physical memory.
     static func availableMemory() -> UInt64 {
         for path in ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"] {
-            if let text = readSmallFile(path), let v = UInt64(text.trimmingWhitespace()), v < (1 << 60) { return v }
+            if let text = readSmallFile(path), let v = UInt64(text.trimmingWhiteSpace()), v < (1 << 60) { return v }
         }
         return UInt64(sysconf(Int32(_SC_PHYS_PAGES))) * UInt64(sysconf(Int32(_SC_PAGESIZE)))
     }
@@ -98,11 +98,5 @@ func readSmallFile(_ path: String) -> String? {
     let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
     guard n > 0 else { return nil }
     return String(decoding: buffer[0..<n], as: UTF8.self)
-}
-
-extension StringProtocol {
-    func trimmingWhitespace() -> String {
-        String(drop(while: { $0.isWhitespace }).reversed().drop(while: { $0.isWhitespace }).reversed())
-    }
 }
 

@@ -22,7 +22,7 @@ struct JaegerAgentDatagramHandler: Sendable {
         }
         guard !batch.isEmpty else { return }
         do throws(ConsumerError) {
-            try next.consumeEncoded(batch)
+            try next.consumeEncoded(batch, from: "")  // datagrams carry no connection
         } catch {
             logger.debug("The pipeline refused a Jaeger agent batch", ["protocol": kind.rawValue, "spans": batch.spanCount, "error": error.message])
         }

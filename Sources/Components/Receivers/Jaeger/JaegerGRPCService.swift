@@ -29,7 +29,7 @@ struct JaegerGRPCService {
         }
         if !batch.isEmpty {
             do throws(ConsumerError) {
-                try next.consumeEncoded(batch)
+                try next.consumeEncoded(batch, from: call.remoteAddress)
             } catch {
                 return .failure(error.grpcStatus)
             }

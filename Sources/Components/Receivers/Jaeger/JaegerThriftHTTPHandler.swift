@@ -28,10 +28,10 @@ struct JaegerThriftHTTPHandler: HTTPHandler {
         guard let media = mediaType(request.headers["content-type"]), Self.mediaTypes.contains(media) else {
             return .text(415, "415 unsupported media type, supported: [\(Self.mediaTypes.joined(separator: ", "))]")
         }
-        return export(request.body)
+        return export(request.body, from: request.remoteAddress)
     }
 
-    private func export(_ body: [UInt8]) -> HTTPResponse {
+    private func export(_ body: [UInt8], from remoteAddress: String) -> HTTPResponse {
         let batch: TraceBatch
         do {
             batch = try JaegerThriftDecoder.decodeBatch(body)
@@ -42,7 +42,7 @@ struct JaegerThriftHTTPHandler: HTTPHandler {
         }
         if !batch.isEmpty {
             do throws(ConsumerError) {
-                try next.consumeEncoded(batch)
+                try next.consumeEncoded(batch, from: remoteAddress)
             } catch {
                 return error.plainTextResponse
             }

@@ -1,3 +1,4 @@
+import Diagnostics
 import Transport
 
 /// Answers CORS the way confighttp's (rs/cors based) handler does: credentials allowed, so a
@@ -41,7 +42,7 @@ struct CORSPolicy: Sendable {
         guard let list else { return true }
         if config.allowedHeaders.contains("*") { return true }
         let allowed = CORSPolicy.defaultHeaders.union(config.allowedHeaders.map { $0.lowercased() })
-        return list.split(separator: ",").allSatisfy { allowed.contains($0.trimmingSpaces().lowercased()) }
+        return list.split(separator: ",").allSatisfy { allowed.contains($0.trimmingWhiteSpace().lowercased()) }
     }
 }
 
@@ -61,13 +62,4 @@ func wildcardMatch(pattern: [UInt8], _ text: [UInt8]) -> Bool {
     }
     while p < pattern.count && pattern[p] == UInt8(ascii: "*") { p += 1 }
     return p == pattern.count
-}
-
-extension Substring {
-    func trimmingSpaces() -> Substring {
-        var s = self
-        while s.first == " " || s.first == "\t" { s.removeFirst() }
-        while s.last == " " || s.last == "\t" { s.removeLast() }
-        return s
-    }
 }

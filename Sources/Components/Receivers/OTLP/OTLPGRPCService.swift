@@ -37,7 +37,7 @@ struct OTLPGRPCService {
         }
         if !result.batch.isEmpty {
             do throws(ConsumerError) {
-                try next.consumeEncoded(result.batch)
+                try next.consumeEncoded(result.batch, from: call.remoteAddress)
             } catch {
                 return .failure(error.grpcStatus)
             }

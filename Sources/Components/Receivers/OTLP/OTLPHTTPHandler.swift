@@ -57,7 +57,7 @@ struct OTLPHTTPHandler: HTTPHandler {
         }
         if !result.batch.isEmpty {
             do throws(ConsumerError) {
-                try next.consumeEncoded(result.batch)
+                try next.consumeEncoded(result.batch, from: request.remoteAddress)
             } catch {
                 return consumerFailure(error, encoding)
             }

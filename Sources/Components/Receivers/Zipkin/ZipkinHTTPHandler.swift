@@ -80,7 +80,7 @@ struct ZipkinHTTPHandler: HTTPHandler {
         }
         if !batch.isEmpty, let next = consumers[transport] {
             do throws(ConsumerError) {
-                try next.consumeEncoded(batch)
+                try next.consumeEncoded(batch, from: request.remoteAddress)
             } catch {
                 var response = HTTPResponse.text(error.httpStatus, error.message)
                 if let delay = error.retryAfterSeconds { response.headers.append(("Retry-After", String(delay))) }

@@ -1,3 +1,5 @@
+import Diagnostics
+
 /// The users of an htpasswd file (Apache's format, as go-htpasswd reads it for upstream): one
 /// `user:encoded-password` per line, white space around a line ignored, a later line for the same
 /// user replacing an earlier one. A line with no colon, or whose password is malformed, is
@@ -46,15 +48,4 @@ struct Htpasswd: Sendable {
 struct HtpasswdError: Error, CustomStringConvertible {
     let line: Int
     var description: String { "line \(line) is longer than \(Htpasswd.maxLineLength) bytes" }
-}
-
-extension Substring {
-    /// Without the ASCII white space (space, tab, CR, LF, VT, FF) at either end.
-    func trimmingWhiteSpace() -> Substring {
-        let space: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\u{0B}" || $0 == "\u{0C}" }
-        var s = self
-        while let first = s.first, space(first) { s.removeFirst() }
-        while let last = s.last, space(last) { s.removeLast() }
-        return s
-    }
 }
