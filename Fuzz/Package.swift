@@ -28,6 +28,7 @@ let package = Package(
         .executableTarget(name: "FuzzConfig", dependencies: ["FuzzSupport", .product(name: "SwiftletCore", package: "Swiftlet")]),
         .executableTarget(name: "FuzzTraceQL", dependencies: ["FuzzSupport", .product(name: "SwiftletCore", package: "Swiftlet")]),
         .executableTarget(name: "FuzzOTTL", dependencies: ["FuzzSupport", .product(name: "SwiftletCore", package: "Swiftlet")]),
+        .executableTarget(name: "FuzzKubernetes", dependencies: ["FuzzSupport", .product(name: "SwiftletCore", package: "Swiftlet")]),
         .executableTarget(name: "FuzzHtpasswd", dependencies: ["FuzzSupport", .product(name: "SwiftletCore", package: "Swiftlet")]),
         .executableTarget(name: "FuzzGoDuration", dependencies: ["FuzzSupport", .product(name: "SwiftletCore", package: "Swiftlet")]),
         .target(name: "FuzzCompressionSupport", dependencies: [.product(name: "SwiftletTransport", package: "Swiftlet")]),

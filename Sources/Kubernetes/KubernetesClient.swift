@@ -90,7 +90,7 @@ public final class KubernetesClient: Sendable {
 }
 
 /// Cuts a watch stream into its newline-ended JSON lines. Fed on one connection's queue.
-final class WatchLineSplitter: Sendable {
+public final class WatchLineSplitter: Sendable {
     private struct State {
         var pending: [UInt8] = []
         var failure: String?
@@ -99,14 +99,14 @@ final class WatchLineSplitter: Sendable {
     private let state = Mutex(State())
     private let maxLine: Int
 
-    init(maxLine: Int) { self.maxLine = maxLine }
+    public init(maxLine: Int) { self.maxLine = maxLine }
 
-    var failure: String? { state.withLock { $0.failure } }
+    public var failure: String? { state.withLock { $0.failure } }
 
     func fail(_ why: String) { state.withLock { if $0.failure == nil { $0.failure = why } } }
 
     /// The complete lines `bytes` ends; none once the stream failed.
-    func append(_ bytes: [UInt8]) -> [[UInt8]] {
+    public func append(_ bytes: [UInt8]) -> [[UInt8]] {
         state.withLock { s in
             guard s.failure == nil else { return [] }
             s.pending += bytes

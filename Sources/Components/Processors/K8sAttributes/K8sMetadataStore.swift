@@ -130,13 +130,18 @@ final class K8sMetadataStore: Sendable {
 
     private func scheduleRemoval(_ uid: String) {
         guard let version = state.withLock({ $0.pods[uid]?.resourceVersion }) else { return }
+        guard deleteGracePeriod > 0 else { return remove(uid, version: version) }
         DispatchQueue.global().asyncAfter(deadline: .now() + deleteGracePeriod) { [weak self] in
-            self?.state.withLock { s in
-                // A pod that came back (same uid, newer version) stays.
-                guard let pod = s.pods[uid], pod.resourceVersion == version else { return }
-                self?.unindex(pod, &s)
-                s.pods[uid] = nil
-            }
+            self?.remove(uid, version: version)
+        }
+    }
+
+    private func remove(_ uid: String, version: String) {
+        state.withLock { s in
+            // A pod that came back (same uid, newer version) stays.
+            guard let pod = s.pods[uid], pod.resourceVersion == version else { return }
+            unindex(pod, &s)
+            s.pods[uid] = nil
         }
     }
 }
