@@ -146,3 +146,23 @@ private func parseError(_ text: String, condition: Bool = false, in kind: OTTLCo
     let parens = String(repeating: "(", count: 5000) + "true" + String(repeating: ")", count: 5000)
     #expect(parseError(parens, condition: true)?.description.contains("nested more than") == true)
 }
+
+@Test func ottl_convertersFollowTheCollectorsEdgeCases() throws {
+    let base = span(attributes: [KeyValue("word", .string("héllo")), KeyValue("abc", .string("abc"))])
+    // Len is Go's len: bytes of a string.
+    #expect(try run(#"set(attributes["l"], Len(attributes["word"]))"#, base).span.attributes[key: "l"] == .int(6))
+    // Double of text that is not a number fails the statement; Int gives nil (nothing set).
+    #expect(throws: OTTLError.self) { try run(#"set(attributes["d"], Double(attributes["abc"]))"#, base) }
+    #expect(try run(#"set(attributes["i"], Int(attributes["abc"]))"#, base).span.attributes[key: "i"] == nil)
+    // Split of a missing attribute is an error, as upstream.
+    #expect(throws: OTTLError.self) { try run(#"set(attributes["p"], Split(attributes["missing"], ","))"#, base) }
+    // Integer literals as strconv.ParseInt with base 0: a leading zero is octal.
+    #expect(try run(#"set(attributes["o"], 010)"#, base).span.attributes[key: "o"] == .int(8))
+    #expect(try run(#"set(attributes["n"], -12)"#, base).span.attributes[key: "n"] == .int(-12))
+    #expect(parseError("set(attributes[\"o\"], 09)")?.description.contains("not a valid number") == true)
+    // TraceID and SpanID take hex strings too.
+    let ids = span(attributes: [])
+    #expect(try run(#"set(trace_id, TraceID("0102030405060708090a0b0c0d0e0f10"))"#, ids).span.traceID.hex == "0102030405060708090a0b0c0d0e0f10")
+    #expect(try run(#"set(span_id, SpanID("0102030405060708"))"#, ids).span.spanID.hex == "0102030405060708")
+    #expect(parseError(#"set(span_id, SpanID("0102"))"#)?.description.contains("SpanID needs 8 bytes") == true)
+}

@@ -157,7 +157,7 @@ def test_filter_drops_istio_health_checks_and_transform_edits_the_rest(swiftlet_
         "batch": {"timeout": "50ms"},
     }
     cfg["service"]["pipelines"]["traces"]["processors"] = ["filter/healthz", "transform", "batch"]
-    swiftlet_factory(config=cfg, ports=ports)
+    collector = swiftlet_factory(config=cfg, ports=ports)
     trace = "5af7183fb1d4cf5f5af7183fb1d4cf5f"
     spans = [
         _envoy_span(trace, "0000000000000001", "http://productpage:9080/productpage"),
@@ -183,6 +183,8 @@ def test_filter_drops_istio_health_checks_and_transform_edits_the_rest(swiftlet_
         node = [v.string_value for v in span.attributes[[kv.key for kv in span.attributes].index("istio.node")].value.array_value.values]
         assert node == ["sidecar", "10.1.2.3", "productpage-v1-6b746f74dc-9stp2.default", "default.svc.cluster.local"]
     assert _attrs(got["0000000000000002"][1].attributes)["http.url"] == "http://reviews:9080/reviews/{id}"
+    # The Collector's count of what the filter dropped, labelled with the processor's id.
+    assert 'otelcol_processor_filter_spans_filtered{filter="filter/healthz"} 2' in collector.metrics().splitlines()
 
 
 @pytest.mark.parametrize("processor, message", [

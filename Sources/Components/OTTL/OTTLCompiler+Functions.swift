@@ -35,7 +35,6 @@ extension OTTLCompiler {
             let target = try getter(a[0]!), delimiter = try literalString(a[1], "Split's delimiter")
             return OTTLGetter { ctx throws(OTTLError) in
                 switch try target.get(ctx) {
-                case .none: return .none
                 case .string(let s): return .list(OTTLText.split(s, by: delimiter).map { .string($0) })
                 case let v: throw OTTLError("Split: expected a string, got \(v.typeName)")
                 }
@@ -47,15 +46,20 @@ extension OTTLCompiler {
             return OTTLGetter { ctx throws(OTTLError) in try OTTLText.convert(name, try target.get(ctx)) }
         case "TraceID", "SpanID":
             let a = try bind(call, ["bytes"], required: 1)
-            guard case .literal(.bytes(let bytes), _)? = a[0] else {
-                throw OTTLCompileError(column: a[0]?.column ?? call.column, message: "\(call.name) takes a bytes literal such as 0x0102…")
+            let column = a[0]?.column ?? call.column
+            let value: OTTLValue?
+            switch (call.name, a[0]) {
+            case let ("TraceID", .literal(.bytes(b), _)?): value = TraceID(bytes: b).map(OTTLValue.traceID)
+            case let ("SpanID", .literal(.bytes(b), _)?): value = SpanID(bytes: b).map(OTTLValue.spanID)
+            // Newer Collectors also take the id as a hex string.
+            case let ("TraceID", .literal(.string(s), _)?): value = s.utf8.count == 32 ? TraceID(hex: s).map(OTTLValue.traceID) : nil
+            case let ("SpanID", .literal(.string(s), _)?): value = s.utf8.count == 16 ? SpanID(hex: s).map(OTTLValue.spanID) : nil
+            default: throw OTTLCompileError(column: column, message: "\(call.name) takes a bytes literal such as 0x0102… or a hex string")
             }
-            if call.name == "TraceID" {
-                guard let id = TraceID(bytes: bytes) else { throw OTTLCompileError(column: call.column, message: "TraceID needs 16 bytes, got \(bytes.count)") }
-                return .constant(.traceID(id))
+            guard let value else {
+                throw OTTLCompileError(column: column, message: "\(call.name) needs \(call.name == "TraceID" ? 16 : 8) bytes (\(call.name == "TraceID" ? 32 : 16) hex digits)")
             }
-            guard let id = SpanID(bytes: bytes) else { throw OTTLCompileError(column: call.column, message: "SpanID needs 8 bytes, got \(bytes.count)") }
-            return .constant(.spanID(id))
+            return .constant(value)
         default:
             let hint = Self.editorNames.contains(call.name.lowercased()) ? " (\(call.name.lowercased()) is an editor)" : ""
             throw OTTLCompileError(column: call.column, message: "undefined function \"\(call.name)\"\(hint); this version has \(Self.converterNames.joined(separator: ", "))")

@@ -113,7 +113,12 @@ enum OTTLLexer {
             guard let d = Double(text) else { throw OTTLSyntaxError(column: start + 1, message: "invalid number \(text)") }
             return (.double(d), j)
         }
-        guard let i = Int64(text) else { throw OTTLSyntaxError(column: start + 1, message: "integer \(text) out of range") }
+        // strconv.ParseInt(text, 0, 64), as OTTL's grammar converts: a leading 0 means octal.
+        let unsigned = text.drop { $0 == "-" || $0 == "+" }
+        let octal = unsigned.count > 1 && unsigned.hasPrefix("0")
+        guard let magnitude = octal ? Int64(unsigned, radix: 8) : Int64(unsigned),
+              let i = text.hasPrefix("-") ? Optional(-magnitude) : Optional(magnitude)
+        else { throw OTTLSyntaxError(column: start + 1, message: "integer \(text) is out of range or not a valid number") }
         return (.int(i), j)
     }
 

@@ -80,7 +80,9 @@ enum OTTLText {
             case .double: return v
             case .int(let i): return .double(Double(i))
             case .bool(let b): return .double(b ? 1 : 0)
-            case .string(let s): return AttributeAction.goParseFloat(s).map(OTTLValue.double) ?? .none
+            case .string(let s):
+                guard let d = AttributeAction.goParseFloat(s) else { throw OTTLError("Double: strconv.ParseFloat: parsing \"\(s)\": invalid syntax") }
+                return .double(d)
             default: return .none
             }
         case "String":
@@ -88,7 +90,7 @@ enum OTTLText {
             return .string(scalarString(v) ?? asString(v))
         case "Len":
             switch v {
-            case .string(let s): return .int(Int64(s.unicodeScalars.count))
+            case .string(let s): return .int(Int64(s.utf8.count))  // Go's len: bytes
             case .map(let m): return .int(Int64(m.count))
             case .list(let l): return .int(Int64(l.count))
             case .bytes(let b): return .int(Int64(b.count))

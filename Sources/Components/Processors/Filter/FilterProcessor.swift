@@ -9,7 +9,9 @@ import TraceModel
 /// left empty is not passed on.
 final class FilterProcessor: SpanEditingProcessor {
     static let factory = ComponentFactory.processor("filter", .alpha, parse: Config.parse) { ctx, config, next in
-        FilterProcessor(config, logger: ctx.logger, next: next)
+        FilterProcessor(config, logger: ctx.logger, next: next,
+                        filtered: ctx.metrics.counter("otelcol_processor_filter_spans_filtered",
+                                                      help: "Number of spans dropped by the filter processor", labels: ["filter": ctx.id.description]))
     }
 
     struct Config: Sendable {
@@ -41,12 +43,15 @@ final class FilterProcessor: SpanEditingProcessor {
 
     private let config: Config
     private let logger: Logger
+    /// `processor_filter_spans.filtered` (Prometheus: `otelcol_processor_filter_spans_filtered`), labelled `filter` with the processor's id as upstream.
+    private let filtered: SelfMetrics.Counter?
     let next: any TraceConsumer
 
-    init(_ config: Config, logger: Logger, next: any TraceConsumer) {
+    init(_ config: Config, logger: Logger, next: any TraceConsumer, filtered: SelfMetrics.Counter? = nil) {
         self.config = config
         self.logger = logger
         self.next = next
+        self.filtered = filtered
         for signal in config.otherSignals {
             logger.warn("filter conditions for \(signal) are not used: Swiftlet carries traces only")
         }
@@ -65,6 +70,8 @@ final class FilterProcessor: SpanEditingProcessor {
     /// resource nothing is dropped from is only read, so it keeps its received encoding.
     func filter(_ batch: inout TraceBatch) -> OTTLError? {
         var failure: OTTLError?
+        var dropped = 0
+        defer { if dropped > 0 { filtered?.add(dropped) } }
         for r in batch.resourceSpans.indices {
             let rs = batch.resourceSpans[r]
             for s in rs.scopeSpans.indices {
@@ -75,6 +82,7 @@ final class FilterProcessor: SpanEditingProcessor {
                     var ctx = OTTLContext(resource: rs.resource, scope: scope, span: span)
                     if failure == nil, dropsSpan(ctx, &failure) {
                         changed = true
+                        dropped += 1
                         continue
                     }
                     if failure == nil, !config.eventConditions.isEmpty, !span.events.isEmpty {
