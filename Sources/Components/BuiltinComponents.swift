@@ -11,6 +11,7 @@ public enum BuiltinComponents {
         ResourceProcessor.factory,
         FilterProcessor.factory,
         TransformProcessor.factory,
+        ProbabilisticSampler.factory,
         DebugExporter.factory,
         DebugExporter.loggingFactory,
         OTLPGRPCExporter.factory,

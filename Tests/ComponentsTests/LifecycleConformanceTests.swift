@@ -17,6 +17,7 @@ let conformanceFixtures: [String: String] = [
     "resource": "attributes:\n  - {key: a, action: upsert, value: 1}\n",
     "filter": "traces:\n  span: ['name == \"x\"']\n",
     "transform": "trace_statements:\n  - set(span.attributes[\"a\"], 1)\n",
+    "probabilistic_sampler": "sampling_percentage: 100\n",
     "debug": "verbosity: basic\n",
     "logging": "loglevel: warn\n",
     "health_check": "endpoint: 127.0.0.1:0\n",
