@@ -13,6 +13,7 @@ public enum BuiltinComponents {
         ResourceProcessor.factory,
         FilterProcessor.factory,
         TransformProcessor.factory,
+        ProbabilisticSampler.factory,
         DebugExporter.factory,
         DebugExporter.loggingFactory,
         OTLPGRPCExporter.factory,

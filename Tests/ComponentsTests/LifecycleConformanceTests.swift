@@ -20,6 +20,7 @@ let conformanceFixtures: [String: String] = [
     // Passthrough needs no Kubernetes API; the informers are tested against a fake API server.
     "k8sattributes": "passthrough: true\n",
     "k8s_attributes": "passthrough: true\n",
+    "probabilistic_sampler": "sampling_percentage: 100\n",
     "debug": "verbosity: basic\n",
     "logging": "loglevel: warn\n",
     "health_check": "endpoint: 127.0.0.1:0\n",
