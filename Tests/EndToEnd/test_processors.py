@@ -199,3 +199,46 @@ def test_validate_names_a_bad_ottl_statement(tmp_path, processor, message):
     p = run_cli("validate", "--config", str(write_yaml(tmp_path / "c.yaml", cfg)))
     assert p.returncode != 0
     assert message.replace('\\"', '"') in p.stderr or message in p.stderr, p.stderr
+
+
+def _fnv_bucket(seed: int, trace_id: bytes) -> int:
+    """The Collector's hash_seed bucket: FNV-1a (32-bit) of the seed's 4 little-endian bytes and the
+    trace ID, low 14 bits."""
+    h = 0x811C9DC5
+    for b in seed.to_bytes(4, "little") + trace_id:
+        h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
+    return h & 0x3FFF
+
+
+def _f32(x: float) -> float:
+    import struct
+    return struct.unpack("<f", struct.pack("<f", x))[0]
+
+
+def test_probabilistic_sampler_keeps_the_traces_the_collector_keeps(swiftlet_factory, backend):
+    ports = Ports()
+    cfg = base_config(ports, processors=("probabilistic_sampler", "batch"))
+    cfg["processors"]["probabilistic_sampler"] = {"sampling_percentage": 25, "hash_seed": 22}
+    cfg["processors"]["batch"] = {"timeout": "50ms"}
+    cfg["exporters"]["otlp"] = {"endpoint": f"127.0.0.1:{backend.port}", "tls": {"insecure": True}}
+    cfg["service"]["pipelines"]["traces"]["exporters"] = ["otlp"]
+    swiftlet_factory(config=cfg, ports=ports)
+    provider = TracerProvider(resource=Resource.create({"service.name": "sampled"}))
+    provider.add_span_processor(SimpleSpanProcessor(HTTPSpanExporter(endpoint=f"http://127.0.0.1:{ports.otlp}/v1/traces", timeout=10)))
+    tracer = provider.get_tracer("e2e.sampling")
+    sent = []
+    for i in range(200):
+        with tracer.start_as_current_span(f"op-{i}") as span:
+            sent.append(span.get_span_context().trace_id.to_bytes(16, "big"))
+    provider.shutdown()
+    threshold = int(_f32(_f32(25.0) * _f32(163.84)))
+    expected = {t for t in sent if _fnv_bucket(22, t) < threshold}
+    assert 20 < len(expected) < 80, len(expected)  # about a quarter
+    assert backend.recorder.wait_for_spans(len(expected)), backend.recorder.span_count()
+    import time
+    time.sleep(0.3)
+    got = {span.trace_id for _, _, span in backend.recorder.spans()}
+    assert got == expected
+    # A kept span says how it was sampled: 25 % is the threshold c (OpenTelemetry's tracestate th).
+    states = {span.trace_state for _, _, span in backend.recorder.spans()}
+    assert all(s.startswith("ot=rv:") and s.endswith(";th:c") for s in states), states
