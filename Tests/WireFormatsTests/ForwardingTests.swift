@@ -183,3 +183,48 @@ private func oneSpanRequest(attribute: (inout ProtoBytes) -> Void) -> [UInt8] {
         #expect(throws: ProtoDecodeError.self, "shape \(i)") { _ = try OTLPProtoDecoder.decodeExportRequest(request(shape)) }
     }
 }
+
+@Test func editResource_keepsTheSpansBytes_andDecodesToTheEditedModel() throws {
+    let fixture = try Fixture.bytes("request_mixed.binpb")
+    let bytes = OTLPProtoEncoder.encodeExportRequest(try fixture.withUnsafeBytes { try OTLPProtoDecoder.decodeExportRequest($0) }.batch)
+    let full = try bytes.withUnsafeBytes { buffer in try OTLPProtoDecoder.decodeExportRequest(buffer) }.batch
+    var received = try OTLPProtoDecoder.decodeExportRequest(bytes).batch
+    for r in received.resourceSpans.indices {
+        received.resourceSpans[r].editResource { $0.attributes.put("deployment.environment", .string("production")) }
+    }
+    // Still undecoded, and re-encoded from the edited resource plus the received span bytes.
+    #expect(received.resourceSpans.allSatisfy { $0.isDeferred && $0.encoded != nil })
+    let forwarded = OTLPProtoEncoder.encodeExportRequest(received)
+    var expected = full
+    for r in expected.resourceSpans.indices { expected.resourceSpans[r].resource.attributes.put("deployment.environment", .string("production")) }
+    #expect(forwarded == OTLPProtoEncoder.encodeExportRequest(expected))
+    #expect(received == expected)
+    // An edit that changes nothing keeps the received bytes themselves.
+    var untouched = try OTLPProtoDecoder.decodeExportRequest(bytes).batch
+    let before = untouched.resourceSpans[0].encoded!.storage
+    untouched.resourceSpans[0].editResource { _ in }
+    #expect(untouched.resourceSpans[0].encoded!.storage === before)
+}
+
+@Test func editResource_mergesRepeatedResourceFields_andKeepsUnknownFields() throws {
+    var request = ProtoBytes()
+    request.message(1) { rs in
+        rs.message(2) { ss in
+            ss.message(2) { span in
+                span.len(1, Array(repeating: 1, count: 16))
+                span.len(2, Array(repeating: 2, count: 8))
+                span.string(5, "s")
+            }
+        }
+        rs.message(1) { $0.message(1) { kv in kv.string(1, "a"); kv.message(2) { $0.string(1, "1") } } }
+        rs.string(3, "https://schema")
+        rs.message(1) { $0.message(1) { kv in kv.string(1, "b"); kv.message(2) { $0.string(1, "2") } } }
+    }
+    var batch = try OTLPProtoDecoder.decodeExportRequest(request.bytes).batch
+    #expect(batch.resourceSpans[0].isDeferred)
+    batch.resourceSpans[0].editResource { $0.attributes.put("c", .string("3")) }
+    #expect(batch.resourceSpans[0].isDeferred)
+    let rs = batch.resourceSpans[0]
+    #expect(rs.resource.attributes == [KeyValue("a", .string("1")), KeyValue("b", .string("2")), KeyValue("c", .string("3"))])
+    #expect(rs.schemaURL == "https://schema" && rs.scopeSpans[0].spans[0].name == "s" && rs.spanCount == 1)
+}

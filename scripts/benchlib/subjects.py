@@ -135,12 +135,18 @@ _FILTER = "    traces:\n      span:\n        - 'attributes[\"http.route\"] == \"
 _TRANSFORM = ("    trace_statements:\n      - context: span\n        statements:\n"
               "          - 'set(attributes[\"operation\"], name) where kind == SPAN_KIND_SERVER'\n"
               "          - 'replace_pattern(attributes[\"attribute.key.2\"], \"value-([0-9]+)\", \"v$1\")'\n")
+# k8sattributes as a user in a cluster sets it up, over kubeapi.KubeAPI (KUBECONFIG set by bench.py):
+# the default metadata and a label, found by the connection's address among 500 pods.
+_K8S = ("    auth_type: kubeConfig\n    wait_for_metadata: true\n    extract:\n"
+        "      labels: [{tag_name: app.label.version, key: version}]\n")
 PROCESSOR_ROWS = {
+    "k8sattributes": {"k8sattributes": _K8S},
     "resource": {"resource": _RESOURCE},
     "attributes": {"attributes": _ATTRIBUTES},
     "filter": {"filter": _FILTER},
     "transform": {"transform": _TRANSFORM},
     "resource + attributes + filter": {"resource": _RESOURCE, "attributes": _ATTRIBUTES, "filter": _FILTER},
+    "k8sattributes + resource + filter": {"k8sattributes": _K8S, "resource": _RESOURCE, "filter": _FILTER},
 }
 
 

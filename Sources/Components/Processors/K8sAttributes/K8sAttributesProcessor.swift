@@ -5,6 +5,7 @@ import Pipeline
 import Synchronization
 import TraceModel
 import Transport
+import WireFormats
 
 /// `k8sattributes` processor: finds the pod that sent each resource's spans — by the request's
 /// peer IP or a resource attribute, as `pod_association` says — and adds that pod's metadata as
@@ -77,9 +78,9 @@ final class K8sAttributesProcessor: SpanEditingProcessor {
     func process(_ batch: inout TraceBatch) {
         let peer = batch.context?.peerIP ?? ""
         for r in batch.resourceSpans.indices {
-            let additions = additions(to: batch.resourceSpans[r].resource.attributes, peerIP: peer)
-            guard !additions.isEmpty else { continue }
-            for (key, value) in additions { batch.resourceSpans[r].resource.attributes.put(key, .string(value)) }
+            batch.resourceSpans[r].editResource { resource in
+                for (key, value) in additions(to: resource.attributes, peerIP: peer) { resource.attributes.put(key, .string(value)) }
+            }
         }
     }
 

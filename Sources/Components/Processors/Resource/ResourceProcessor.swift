@@ -1,6 +1,7 @@
 import Config
 import Pipeline
 import TraceModel
+import WireFormats
 
 /// `resource` processor: the actions of its `attributes` edit every resource's attributes, with
 /// the rules of the `attributes` processor's actions.
@@ -27,7 +28,7 @@ final class ResourceProcessor: SpanEditingProcessor {
 
     func process(_ batch: inout TraceBatch) {
         for r in batch.resourceSpans.indices {
-            actions.apply(to: &batch.resourceSpans[r].resource.attributes)
+            batch.resourceSpans[r].editResource { actions.apply(to: &$0.attributes) }
         }
     }
 }
