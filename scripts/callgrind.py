@@ -49,14 +49,16 @@ def main():
         f.write(SHIM)
     subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-o", shim, shim + ".c", "-ldl"], check=True)
     files = subjects.bodies(tmp)
-    name, receiver, target_for, compression = next(p for p in subjects.swiftlet_paths(files) if p[0] == args.path)
+    certs = subjects.make_certs(tmp)
+    name, receiver, target_for, compression, *rest = next(p for p in subjects.swiftlet_paths(files, certs) if p[0] == args.path)
+    processors = rest[1] if len(rest) > 1 else None
     sink_port, port = free_port(), free_port()
     sink_config = subjects.swiftlet_config(os.path.join(tmp, "sink.yaml"),
                                            f"otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:{sink_port}",
                                            "nop:", free_port(), batch=False)
     config = subjects.swiftlet_config(os.path.join(tmp, "collector.yaml"), receiver.format(port=port),
                                       f"otlp:\n    endpoint: 127.0.0.1:{sink_port}\n    tls:\n      insecure: true\n"
-                                      f"    compression: {compression}", free_port(), batch=True)
+                                      f"    compression: {compression}", free_port(), batch=True, processors=processors)
     out = os.path.abspath(os.path.join(args.out, "callgrind." + re.sub(r"[^A-Za-z0-9]+", "_", name)))
     sink = subprocess.Popen([args.swiftlet, "--config", sink_config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     collector = None

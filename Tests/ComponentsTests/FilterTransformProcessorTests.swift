@@ -4,6 +4,7 @@ import Pipeline
 import SwiftletTestKit
 import Testing
 import TraceModel
+import WireFormats
 
 private func reader(_ yaml: String, _ path: String) throws -> ConfigReader {
     try ConfigReader(try YAMLParser.parse(yaml, file: "t"), path: path, file: "t")
@@ -165,4 +166,43 @@ private func names(_ b: TraceBatch) -> [String] { b.resourceSpans.flatMap { $0.s
     let sink = SinkConsumer()
     try transform(yaml.replacingOccurrences(of: "propagate", with: "ignore"), next: sink).consume(traffic())
     #expect(sink.spanCount == 3)
+}
+
+/// `traffic()` as an OTLP receiver hands it on: each resource validated, its spans not decoded.
+private func receivedTraffic() throws -> TraceBatch {
+    let bytes = OTLPProtoEncoder.encodeExportRequest(traffic())
+    let batch = try OTLPProtoDecoder.decodeExportRequest(bytes).batch
+    #expect(batch.resourceSpans.allSatisfy { $0.isDeferred })
+    return batch
+}
+
+@Test func filter_decidesFromTheBytes_whenNothingGoes_andFromTheModelOtherwise() throws {
+    let conditions = [
+        #"attributes["http.route"] == "/nowhere""#,              // reads one attribute
+        #"name == "nothing" or kind == SPAN_KIND_CLIENT"#,       // no attributes
+        #"IsMatch(resource.attributes["service.name"], "^z")"#,  // the resource
+        #"Len(attributes) > 50"#,                                // the whole map
+    ]
+    for condition in conditions {
+        let sink = SinkConsumer()
+        try filter("traces: {span: ['\(condition)']}", next: sink).consume(try receivedTraffic())
+        // Nothing dropped: every resource forwarded as received, its model never built.
+        #expect(sink.batches.count == 1 && sink.batches[0].resourceSpans.allSatisfy { $0.isDeferred }, "\(condition)")
+        #expect(sink.batches[0] == traffic())
+    }
+    // A span that goes: the same answer as from the model.
+    for condition in [#"attributes["http.route"] == "/healthz""#, #"Len(attributes) == 0"#, #"name == "SELECT""#] {
+        let fromBytes = SinkConsumer(), fromModel = SinkConsumer()
+        let yaml = "traces: {span: ['\(condition)']}"
+        try filter(yaml, next: fromBytes).consume(try receivedTraffic())
+        try filter(yaml, next: fromModel).consume(traffic())
+        #expect(fromBytes.batches == fromModel.batches, "\(condition)")
+        #expect(fromBytes.batches.first.map { $0.spanCount < traffic().spanCount } ?? true, "\(condition)")
+    }
+}
+
+@Test func ottlCondition_namesTheSpanAttributesItReads() throws {
+    #expect(try OTTLCompiler.condition(#"attributes["a"] == "x" and span.attributes["b"]["c"] != nil"#, in: .span).spanAttributeKeys == ["a", "b"])
+    #expect(try OTTLCompiler.condition(#"resource.attributes["a"] == "x""#, in: .span).spanAttributeKeys == [])
+    #expect(try OTTLCompiler.condition(#"Len(attributes) > 1"#, in: .span).spanAttributeKeys == nil)
 }

@@ -228,3 +228,45 @@ private func oneSpanRequest(attribute: (inout ProtoBytes) -> Void) -> [UInt8] {
     #expect(rs.resource.attributes == [KeyValue("a", .string("1")), KeyValue("b", .string("2")), KeyValue("c", .string("3"))])
     #expect(rs.schemaURL == "https://schema" && rs.scopeSpans[0].spans[0].name == "s" && rs.spanCount == 1)
 }
+
+@Test func spanScan_readsEachSpanWithTheNamedAttributes_fieldsInAnyOrder() throws {
+    var request = ProtoBytes()
+    request.message(1) { rs in
+        rs.message(2) { ss in
+            ss.message(2) { span in
+                span.message(9) { kv in kv.string(1, "skip"); kv.message(2) { $0.string(1, "x") } }
+                span.string(5, "first")
+                span.message(9) { kv in kv.string(1, "http.route"); kv.message(2) { $0.string(1, "/healthz") } }
+                span.message(11) { $0.string(2, "an event") }
+                span.len(1, Array(repeating: 1, count: 16))
+                span.len(2, Array(repeating: 2, count: 8))
+            }
+            ss.message(1) { $0.string(1, "lib") }  // the scope after its spans
+            ss.message(2) { span in
+                span.len(1, Array(repeating: 1, count: 16))
+                span.len(2, Array(repeating: 3, count: 8))
+                span.string(5, "second")
+            }
+        }
+        rs.message(1) { $0.message(1) { kv in kv.string(1, "service.name"); kv.message(2) { $0.string(1, "cart") } } }
+    }
+    let batch = try OTLPProtoDecoder.decodeExportRequest(request.bytes).batch
+    let encoded = try #require(batch.resourceSpans[0].encoded)
+    var seen: [(String, String, String, [KeyValue], Int)] = []
+    let read = OTLPProtoSpanScan.forEachSpan(in: encoded, attributes: .init(keys: ["http.route"])) { resource, scope, span in
+        seen.append((resource.attributes.first?.value.stringValue ?? "", scope.name, span.name, span.attributes, span.events.count))
+        return true
+    }
+    #expect(read && seen.count == 2)
+    #expect(seen[0].0 == "cart" && seen[0].1 == "lib" && seen[0].2 == "first" && seen[0].4 == 0)
+    #expect(seen[0].3 == [KeyValue("http.route", .string("/healthz"))])
+    #expect(seen[1].2 == "second" && seen[1].3.isEmpty)
+    // Every attribute, and a stop after the first span.
+    var all: [[KeyValue]] = []
+    _ = OTLPProtoSpanScan.forEachSpan(in: encoded, attributes: .init(keys: nil)) { _, _, span in
+        all.append(span.attributes)
+        return false
+    }
+    #expect(all.map(\.count) == [2])
+    #expect(batch.resourceSpans[0].isDeferred)
+}

@@ -12,6 +12,9 @@ struct OTTLStatement: Sendable {
 struct OTTLBoolean: Sendable {
     let text: String
     let eval: @Sendable (borrowing OTTLContext) throws(OTTLError) -> Bool
+    /// The span attributes it reads (in the span context): their keys, or nil when it reads the
+    /// whole map. A span with only these attributes gives the same answer.
+    var spanAttributeKeys: Set<String>? = []
 }
 
 /// Why a statement or condition is refused when the config is read: the statement and the column.
@@ -28,6 +31,8 @@ struct OTTLCompiler {
     let kind: OTTLContext.Kind
     /// The context names the paths of one statement used.
     private(set) var namedContexts: Set<OTTLContext.Kind> = []
+    /// The span attributes its paths read: keys, or nil for the whole map.
+    private(set) var spanAttributeKeys: Set<String>? = []
 
     init(kind: OTTLContext.Kind) { self.kind = kind }
 
@@ -50,7 +55,8 @@ struct OTTLCompiler {
     static func condition(_ text: String, in kind: OTTLContext.Kind) throws(OTTLConfigError) -> OTTLBoolean {
         try bound(text) {
             var compiler = OTTLCompiler(kind: kind)
-            return OTTLBoolean(text: text, eval: try compiler.condition(try OTTLParser.condition(text)))
+            let eval = try compiler.condition(try OTTLParser.condition(text))
+            return OTTLBoolean(text: text, eval: eval, spanAttributeKeys: compiler.spanAttributeKeys)
         }
     }
 
@@ -195,7 +201,11 @@ struct OTTLCompiler {
         case "spanevent": namedContexts.insert(.spanevent)
         default: break
         }
-        return try OTTLContext.path(names, keys: try literalKeys(keyExpressions), in: kind, column: column)
+        let keys = try literalKeys(keyExpressions)
+        if kind == .span, names == ["attributes"] || names == ["span", "attributes"] {
+            if case .name(let key)? = keys.first { spanAttributeKeys?.insert(key) } else { spanAttributeKeys = nil }
+        }
+        return try OTTLContext.path(names, keys: keys, in: kind, column: column)
     }
 
     private func literalKeys(_ expressions: [OTTLExpression]) throws(OTTLCompileError) -> [OTTLKey] {

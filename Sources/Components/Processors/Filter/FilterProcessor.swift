@@ -2,6 +2,7 @@ import Config
 import Diagnostics
 import Pipeline
 import TraceModel
+import WireFormats
 
 /// `filter` processor for traces: drops each span for which any `traces::span` condition holds
 /// (or, the older form, that `spans::include`/`exclude` leave out), and each span event for which
@@ -46,12 +47,20 @@ final class FilterProcessor: SpanEditingProcessor {
     /// `processor_filter_spans.filtered` (Prometheus: `otelcol_processor_filter_spans_filtered`), labelled `filter` with the processor's id as upstream.
     private let filtered: SelfMetrics.Counter?
     let next: any TraceConsumer
+    /// The span attributes the span conditions read, for deciding from a resource's bytes.
+    private let scanned: OTLPProtoSpanScan.Attributes
 
     init(_ config: Config, logger: Logger, next: any TraceConsumer, filtered: SelfMetrics.Counter? = nil) {
         self.config = config
         self.logger = logger
         self.next = next
         self.filtered = filtered
+        var keys: Set<String>? = []
+        for condition in config.spanConditions {
+            guard let read = condition.spanAttributeKeys else { keys = nil; break }
+            keys?.formUnion(read)
+        }
+        scanned = OTLPProtoSpanScan.Attributes(keys: keys)
         for signal in config.otherSignals {
             logger.warn("filter conditions for \(signal) are not used: Swiftlet carries traces only")
         }
@@ -73,6 +82,7 @@ final class FilterProcessor: SpanEditingProcessor {
         var dropped = 0
         defer { if dropped > 0 { filtered?.add(dropped) } }
         for r in batch.resourceSpans.indices {
+            if failure == nil, keepsEverySpan(batch.resourceSpans[r]) { continue }
             let rs = batch.resourceSpans[r]
             for s in rs.scopeSpans.indices {
                 let scope = rs.scopeSpans[s].scope
@@ -104,10 +114,33 @@ final class FilterProcessor: SpanEditingProcessor {
                 batch.resourceSpans[r].scopeSpans.removeAll { $0.spans.isEmpty }
             }
         }
-        if batch.resourceSpans.contains(where: \.scopeSpans.isEmpty) {
-            batch.resourceSpans.removeAll { $0.scopeSpans.isEmpty }
+        // By span count, known without building a model: a resource with no span left goes.
+        if batch.resourceSpans.contains(where: { $0.spanCount == 0 }) {
+            batch.resourceSpans.removeAll { $0.spanCount == 0 }
         }
         return failure
+    }
+
+    /// Whether no span condition holds for any span of a resource whose spans were never decoded,
+    /// read from its bytes with only the attributes the conditions read: then it is kept as it
+    /// came and no model is built. False whenever that cannot be told so (span events to filter,
+    /// the older matcher, a condition that failed, a span that goes): the model decides.
+    private func keepsEverySpan(_ rs: ResourceSpans) -> Bool {
+        guard config.eventConditions.isEmpty, config.legacy == nil, !config.spanConditions.isEmpty, rs.isDeferred, let encoded = rs.encoded else {
+            return false
+        }
+        var keeps = true
+        let read = OTLPProtoSpanScan.forEachSpan(in: encoded, attributes: scanned) { resource, scope, span in
+            let ctx = OTTLContext(resource: resource, scope: scope, span: span)
+            for condition in config.spanConditions {
+                guard (try? condition.eval(ctx)) == false else {
+                    keeps = false
+                    return false
+                }
+            }
+            return true
+        }
+        return read && keeps
     }
 
     private func dropsSpan(_ ctx: OTTLContext, _ failure: inout OTTLError?) -> Bool {
