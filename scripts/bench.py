@@ -428,7 +428,7 @@ def main():
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--quick", action="store_true", help="short phases")
     g.add_argument("--smoke", action="store_true", help="a few requests per phase: counts, no figures to trust")
-    ap.add_argument("--only", help="comma-separated substrings: run only the rows whose path or collector matches")
+    ap.add_argument("--only", help="comma-separated substrings (or whole names ending in $): run only the rows whose collector and path match")
     args = ap.parse_args()
     mode = MODES["smoke" if args.smoke else "quick" if args.quick else "full"]
     for tool in ("h2load", "taskset"):
@@ -438,7 +438,9 @@ def main():
     nginx = shutil.which("nginx") or (os.path.exists("/usr/sbin/nginx") and "/usr/sbin/nginx")
     if nginx and not shutil.which("nginx"):
         os.environ["PATH"] += ":/usr/sbin"
-    wanted = lambda collector, path: not args.only or any(w.strip() in f"{collector} {path}" for w in args.only.split(","))
+    # A word ending in "$" names a row exactly ("swiftlet OTLP/HTTP protobuf$"); any other, a substring.
+    wanted = lambda collector, path: not args.only or any(
+        f"{collector} {path}" == w.strip()[:-1] if w.strip().endswith("$") else w.strip() in f"{collector} {path}" for w in args.only.split(","))
     rows = []
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="swiftlet-bench-") as tmp:

@@ -12,7 +12,7 @@ Usage: scripts/callgrind.py SWIFTLET_BINARY "Zipkin v2 JSON" [N] [--out DIR]"""
 import argparse, os, re, signal, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import subjects  # noqa: E402
+from benchlib import kubeapi, subjects  # noqa: E402
 from benchlib.procs import free_port, wait_for_port  # noqa: E402
 
 SHIM = r"""
@@ -52,6 +52,8 @@ def main():
     certs = subjects.make_certs(tmp)
     name, receiver, target_for, compression, *rest = next(p for p in subjects.swiftlet_paths(files, certs) if p[0] == args.path)
     processors = rest[1] if len(rest) > 1 else None
+    if processors and "k8sattributes" in processors:
+        os.environ["KUBECONFIG"] = kubeapi.KubeAPI(tmp, free_port()).kubeconfig
     sink_port, port = free_port(), free_port()
     sink_config = subjects.swiftlet_config(os.path.join(tmp, "sink.yaml"),
                                            f"otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:{sink_port}",

@@ -99,6 +99,9 @@ public final class KubernetesInformer: @unchecked Sendable {
             }
             resourceVersion = page["metadata", "resourceVersion"]?.string ?? ""
             onChange(.replaced(all))
+            // A list of a large cluster is megabytes of JSON trees, freed once this block ends:
+            // give the pages back then rather than keep them resident for the life of the watch.
+            queue.async { Heap.returnFreePages() }
             if !synced.exchange(true, ordering: .acquiringAndReleasing) { syncSignal.signal() }
             succeeded()
             watch()

@@ -205,4 +205,7 @@ private func receivedTraffic() throws -> TraceBatch {
     #expect(try OTTLCompiler.condition(#"attributes["a"] == "x" and span.attributes["b"]["c"] != nil"#, in: .span).spanAttributeKeys == ["a", "b"])
     #expect(try OTTLCompiler.condition(#"resource.attributes["a"] == "x""#, in: .span).spanAttributeKeys == [])
     #expect(try OTTLCompiler.condition(#"Len(attributes) > 1"#, in: .span).spanAttributeKeys == nil)
+    #expect(try OTTLCompiler.condition(#"span.name == "x" or (status.code == STATUS_CODE_ERROR and IsMatch(trace_id.string, "^0"))"#, in: .span)
+        .spanFields == ["name", "status", "trace_id"])
+    #expect(try OTTLCompiler.condition(#"resource.attributes["a"] == attributes["b"]"#, in: .span).spanFields == ["attributes"])
 }

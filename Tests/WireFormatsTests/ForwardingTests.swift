@@ -268,5 +268,12 @@ private func oneSpanRequest(attribute: (inout ProtoBytes) -> Void) -> [UInt8] {
         return false
     }
     #expect(all.map(\.count) == [2])
+    // Only the fields named: the name, no attributes, no ids.
+    var names: [(String, Int, Bool)] = []
+    _ = OTLPProtoSpanScan.forEachSpan(in: encoded, attributes: .init(keys: ["http.route"], fields: ["name"])) { _, _, span in
+        names.append((span.name, span.attributes.count, span.spanID == .zero))
+        return true
+    }
+    #expect(names.map(\.0) == ["first", "second"] && names.allSatisfy { $0.1 == 0 && $0.2 })
     #expect(batch.resourceSpans[0].isDeferred)
 }

@@ -15,6 +15,8 @@ struct OTTLBoolean: Sendable {
     /// The span attributes it reads (in the span context): their keys, or nil when it reads the
     /// whole map. A span with only these attributes gives the same answer.
     var spanAttributeKeys: Set<String>? = []
+    /// The span's fields it reads, by their OTLP names (`name`, `status`, `attributes`, …).
+    var spanFields: Set<String> = []
 }
 
 /// Why a statement or condition is refused when the config is read: the statement and the column.
@@ -33,6 +35,8 @@ struct OTTLCompiler {
     private(set) var namedContexts: Set<OTTLContext.Kind> = []
     /// The span attributes its paths read: keys, or nil for the whole map.
     private(set) var spanAttributeKeys: Set<String>? = []
+    /// The span fields its paths read (span context only), by their first name.
+    private(set) var spanFields: Set<String> = []
 
     init(kind: OTTLContext.Kind) { self.kind = kind }
 
@@ -56,7 +60,7 @@ struct OTTLCompiler {
         try bound(text) {
             var compiler = OTTLCompiler(kind: kind)
             let eval = try compiler.condition(try OTTLParser.condition(text))
-            return OTTLBoolean(text: text, eval: eval, spanAttributeKeys: compiler.spanAttributeKeys)
+            return OTTLBoolean(text: text, eval: eval, spanAttributeKeys: compiler.spanAttributeKeys, spanFields: compiler.spanFields)
         }
     }
 
@@ -202,6 +206,10 @@ struct OTTLCompiler {
         default: break
         }
         let keys = try literalKeys(keyExpressions)
+        if kind == .span, let field = names.first == "span" ? names.dropFirst().first : names.first,
+           !["resource", "scope", "instrumentation_scope"].contains(field) {
+            spanFields.insert(field)
+        }
         if kind == .span, names == ["attributes"] || names == ["span", "attributes"] {
             if case .name(let key)? = keys.first { spanAttributeKeys?.insert(key) } else { spanAttributeKeys = nil }
         }

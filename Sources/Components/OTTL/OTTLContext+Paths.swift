@@ -55,9 +55,15 @@ extension OTTLContext {
     }
 
     /// A key path into the context; immutable, so safe to share between threads.
+    /// `read` is the same field as a plain closure: reads run per span, and a key path read goes
+    /// through the runtime's generic projection, several times the cost.
     struct Field<Value>: @unchecked Sendable {
         let path: WritableKeyPath<OTTLContext, Value>
-        init(_ path: WritableKeyPath<OTTLContext, Value>) { self.path = path }
+        let read: @Sendable (OTTLContext) -> Value
+        init(_ path: WritableKeyPath<OTTLContext, Value>, read: @escaping @Sendable (OTTLContext) -> Value) {
+            self.path = path
+            self.read = read
+        }
     }
 
     private enum FieldKind {
@@ -68,34 +74,34 @@ extension OTTLContext {
     private static func field(_ names: [String], level: Kind) -> FieldKind? {
         let name = names.joined(separator: ".")
         switch (level, name) {
-        case (.resource, "attributes"): return .attributes(Field(\.resource.attributes))
-        case (.resource, "dropped_attributes_count"): return .scalar(count(Field(\.resource.droppedAttributesCount), name))
-        case (.scope, "attributes"): return .attributes(Field(\.scope.attributes))
-        case (.scope, "name"): return .scalar(string(Field(\.scope.name), name))
-        case (.scope, "version"): return .scalar(string(Field(\.scope.version), name))
-        case (.scope, "dropped_attributes_count"): return .scalar(count(Field(\.scope.droppedAttributesCount), name))
-        case (.span, "attributes"): return .attributes(Field(\.span.attributes))
-        case (.span, "name"): return .scalar(string(Field(\.span.name), name))
-        case (.span, "trace_state"): return .scalar(string(Field(\.span.traceState), name))
-        case (.span, "status.message"): return .scalar(string(Field(\.span.status.message), name))
-        case (.span, "kind"): return .scalar(int32(Field(\.span.kind.rawValue), name))
-        case (.span, "status.code"): return .scalar(int32(Field(\.span.status.code.rawValue), name))
-        case (.span, "start_time_unix_nano"): return .scalar(nanos(Field(\.span.startTimeUnixNano), name))
-        case (.span, "end_time_unix_nano"): return .scalar(nanos(Field(\.span.endTimeUnixNano), name))
-        case (.span, "dropped_attributes_count"): return .scalar(count(Field(\.span.droppedAttributesCount), name))
-        case (.span, "dropped_events_count"): return .scalar(count(Field(\.span.droppedEventsCount), name))
-        case (.span, "dropped_links_count"): return .scalar(count(Field(\.span.droppedLinksCount), name))
-        case (.span, "flags"): return .scalar(count(Field(\.span.flags), name))
+        case (.resource, "attributes"): return .attributes(Field(\.resource.attributes) { $0.resource.attributes })
+        case (.resource, "dropped_attributes_count"): return .scalar(count(Field(\.resource.droppedAttributesCount) { $0.resource.droppedAttributesCount }, name))
+        case (.scope, "attributes"): return .attributes(Field(\.scope.attributes) { $0.scope.attributes })
+        case (.scope, "name"): return .scalar(string(Field(\.scope.name) { $0.scope.name }, name))
+        case (.scope, "version"): return .scalar(string(Field(\.scope.version) { $0.scope.version }, name))
+        case (.scope, "dropped_attributes_count"): return .scalar(count(Field(\.scope.droppedAttributesCount) { $0.scope.droppedAttributesCount }, name))
+        case (.span, "attributes"): return .attributes(Field(\.span.attributes) { $0.span.attributes })
+        case (.span, "name"): return .scalar(string(Field(\.span.name) { $0.span.name }, name))
+        case (.span, "trace_state"): return .scalar(string(Field(\.span.traceState) { $0.span.traceState }, name))
+        case (.span, "status.message"): return .scalar(string(Field(\.span.status.message) { $0.span.status.message }, name))
+        case (.span, "kind"): return .scalar(int32(Field(\.span.kind.rawValue) { $0.span.kind.rawValue }, name))
+        case (.span, "status.code"): return .scalar(int32(Field(\.span.status.code.rawValue) { $0.span.status.code.rawValue }, name))
+        case (.span, "start_time_unix_nano"): return .scalar(nanos(Field(\.span.startTimeUnixNano) { $0.span.startTimeUnixNano }, name))
+        case (.span, "end_time_unix_nano"): return .scalar(nanos(Field(\.span.endTimeUnixNano) { $0.span.endTimeUnixNano }, name))
+        case (.span, "dropped_attributes_count"): return .scalar(count(Field(\.span.droppedAttributesCount) { $0.span.droppedAttributesCount }, name))
+        case (.span, "dropped_events_count"): return .scalar(count(Field(\.span.droppedEventsCount) { $0.span.droppedEventsCount }, name))
+        case (.span, "dropped_links_count"): return .scalar(count(Field(\.span.droppedLinksCount) { $0.span.droppedLinksCount }, name))
+        case (.span, "flags"): return .scalar(count(Field(\.span.flags) { $0.span.flags }, name))
         case (.span, "trace_id"): return .scalar(traceID(name, hex: false))
         case (.span, "trace_id.string"): return .scalar(traceID(name, hex: true))
-        case (.span, "span_id"): return .scalar(spanID(Field(\.span.spanID), name, hex: false))
-        case (.span, "span_id.string"): return .scalar(spanID(Field(\.span.spanID), name, hex: true))
-        case (.span, "parent_span_id"): return .scalar(spanID(Field(\.span.parentSpanID), name, hex: false))
-        case (.span, "parent_span_id.string"): return .scalar(spanID(Field(\.span.parentSpanID), name, hex: true))
-        case (.spanevent, "attributes"): return .attributes(Field(\.event.attributes))
-        case (.spanevent, "name"): return .scalar(string(Field(\.event.name), name))
-        case (.spanevent, "time_unix_nano"): return .scalar(nanos(Field(\.event.timeUnixNano), name))
-        case (.spanevent, "dropped_attributes_count"): return .scalar(count(Field(\.event.droppedAttributesCount), name))
+        case (.span, "span_id"): return .scalar(spanID(Field(\.span.spanID) { $0.span.spanID }, name, hex: false))
+        case (.span, "span_id.string"): return .scalar(spanID(Field(\.span.spanID) { $0.span.spanID }, name, hex: true))
+        case (.span, "parent_span_id"): return .scalar(spanID(Field(\.span.parentSpanID) { $0.span.parentSpanID }, name, hex: false))
+        case (.span, "parent_span_id.string"): return .scalar(spanID(Field(\.span.parentSpanID) { $0.span.parentSpanID }, name, hex: true))
+        case (.spanevent, "attributes"): return .attributes(Field(\.event.attributes) { $0.event.attributes })
+        case (.spanevent, "name"): return .scalar(string(Field(\.event.name) { $0.event.name }, name))
+        case (.spanevent, "time_unix_nano"): return .scalar(nanos(Field(\.event.timeUnixNano) { $0.event.timeUnixNano }, name))
+        case (.spanevent, "dropped_attributes_count"): return .scalar(count(Field(\.event.droppedAttributesCount) { $0.event.droppedAttributesCount }, name))
         default: return nil
         }
     }
@@ -103,22 +109,22 @@ extension OTTLContext {
     // MARK: Scalar fields
 
     private static func string(_ kp: Field<String>, _ text: String) -> OTTLPath {
-        OTTLPath(getter: OTTLGetter { ctx throws(OTTLError) in .string(ctx[keyPath: kp.path]) },
+        OTTLPath(getter: OTTLGetter { ctx throws(OTTLError) in .string(kp.read(ctx)) },
                  set: { ctx, v throws(OTTLError) in if case .string(let s) = v { ctx[keyPath: kp.path] = s } }, map: nil, text: text)
     }
 
     private static func int32(_ kp: Field<Int32>, _ text: String) -> OTTLPath {
-        OTTLPath(getter: OTTLGetter { ctx throws(OTTLError) in .int(Int64(ctx[keyPath: kp.path])) },
+        OTTLPath(getter: OTTLGetter { ctx throws(OTTLError) in .int(Int64(kp.read(ctx))) },
                  set: { ctx, v throws(OTTLError) in if case .int(let i) = v, let n = Int32(exactly: i) { ctx[keyPath: kp.path] = n } }, map: nil, text: text)
     }
 
     private static func count(_ kp: Field<UInt32>, _ text: String) -> OTTLPath {
-        OTTLPath(getter: OTTLGetter { ctx throws(OTTLError) in .int(Int64(ctx[keyPath: kp.path])) },
+        OTTLPath(getter: OTTLGetter { ctx throws(OTTLError) in .int(Int64(kp.read(ctx))) },
                  set: { ctx, v throws(OTTLError) in if case .int(let i) = v { ctx[keyPath: kp.path] = UInt32(truncatingIfNeeded: i) } }, map: nil, text: text)
     }
 
     private static func nanos(_ kp: Field<UInt64>, _ text: String) -> OTTLPath {
-        OTTLPath(getter: OTTLGetter { ctx throws(OTTLError) in .int(Int64(bitPattern: ctx[keyPath: kp.path])) },
+        OTTLPath(getter: OTTLGetter { ctx throws(OTTLError) in .int(Int64(bitPattern: kp.read(ctx))) },
                  set: { ctx, v throws(OTTLError) in if case .int(let i) = v { ctx[keyPath: kp.path] = UInt64(bitPattern: i) } }, map: nil, text: text)
     }
 
@@ -134,7 +140,7 @@ extension OTTLContext {
     }
 
     private static func spanID(_ kp: Field<SpanID>, _ text: String, hex: Bool) -> OTTLPath {
-        OTTLPath(getter: OTTLGetter { ctx throws(OTTLError) in hex ? .string(ctx[keyPath: kp.path].hex) : .spanID(ctx[keyPath: kp.path]) },
+        OTTLPath(getter: OTTLGetter { ctx throws(OTTLError) in hex ? .string(kp.read(ctx).hex) : .spanID(kp.read(ctx)) },
                  set: { ctx, v throws(OTTLError) in
                      switch v {
                      case .spanID(let id): ctx[keyPath: kp.path] = id
@@ -149,9 +155,9 @@ extension OTTLContext {
     /// `attributes` (the whole map) or `attributes["k"]…`: reading a missing key gives nil,
     /// setting one puts it (nested maps and lists must exist already, as upstream).
     private static func attributesPath(_ kp: Field<[KeyValue]>, keys: [OTTLKey], text: String) -> OTTLPath {
-        let access = OTTLPath.MapAccess(read: { ctx in ctx[keyPath: kp.path] }, write: { ctx, m in ctx[keyPath: kp.path] = m })
+        let access = OTTLPath.MapAccess(read: { ctx in kp.read(ctx) }, write: { ctx, m in ctx[keyPath: kp.path] = m })
         guard let first = keys.first else {
-            return OTTLPath(getter: OTTLGetter { ctx throws(OTTLError) in .map(ctx[keyPath: kp.path]) },
+            return OTTLPath(getter: OTTLGetter { ctx throws(OTTLError) in .map(kp.read(ctx)) },
                             set: { ctx, v throws(OTTLError) in if case .map(let m) = v { ctx[keyPath: kp.path] = m } }, map: access, text: text)
         }
         let rest = Array(keys.dropFirst())
@@ -161,7 +167,7 @@ extension OTTLContext {
         }
         let nestedMap = OTTLPath.MapAccess(
             read: { ctx in
-                guard case .kvlist(let m)? = nested(ctx[keyPath: kp.path][key: key], rest) else { return nil }
+                guard case .kvlist(let m)? = nested(kp.read(ctx)[key: key], rest) else { return nil }
                 return m
             },
             write: { ctx, m in
@@ -170,7 +176,7 @@ extension OTTLContext {
             })
         return OTTLPath(
             getter: OTTLGetter { ctx throws(OTTLError) in
-                guard let value = nested(ctx[keyPath: kp.path][key: key], rest) else { return .none }
+                guard let value = nested(kp.read(ctx)[key: key], rest) else { return .none }
                 return OTTLValue(value)
             },
             set: { ctx, v throws(OTTLError) in

@@ -4,13 +4,30 @@ import TraceModel
 /// with only the attributes a caller names and without events or links: enough for a filter to
 /// decide, at a fraction of building (and freeing) the whole model.
 public enum OTLPProtoSpanScan {
-    /// Which span attributes to read: the named ones, or all.
+    /// Which span fields to read, and of the attributes which: the named ones, or all.
     public struct Attributes: Sendable {
         let keys: [[UInt8]]?
+        /// Span field numbers to read, as bits (the span message's are 1 to 16); nil: all.
+        let fields: UInt32?
 
-        /// nil: every attribute.
-        public init(keys: Set<String>?) {
+        /// `fields` by their names in the OTLP span message (`name`, `status`, `attributes`);
+        /// nil, or a name that is not one, reads every field. `keys` nil: every attribute.
+        public init(keys: Set<String>?, fields: Set<String>? = nil) {
             self.keys = keys.map { $0.map { Array($0.utf8) } }
+            let numbers = fields?.map { Self.spanFieldNumbers[$0] }
+            self.fields = numbers.flatMap { $0.contains(nil) ? nil : $0.reduce(0) { $0 | 1 << $1! } }
+        }
+
+        static let spanFieldNumbers: [String: UInt32] = [
+            "trace_id": 1, "span_id": 2, "trace_state": 3, "parent_span_id": 4, "name": 5, "kind": 6, "start_time_unix_nano": 7,
+            "end_time_unix_nano": 8, "attributes": 9, "dropped_attributes_count": 10, "events": 11, "dropped_events_count": 12,
+            "links": 13, "dropped_links_count": 14, "status": 15, "flags": 16,
+        ]
+
+        @inline(__always)
+        func reads(_ field: UInt32) -> Bool {
+            guard let fields else { return true }
+            return field > 31 || fields & 1 << field != 0
         }
 
         func wants(_ key: UnsafeRawBufferPointer) -> Bool {
@@ -75,6 +92,10 @@ extension OTLPProtoTraceDecoder {
         while !reader.isAtEnd {
             let start = reader.position
             let tag = try reader.readTag()
+            guard attributes.reads(tag.field) else {
+                try reader.skip(wireType: tag.wireType)
+                continue
+            }
             switch tag.field {
             case 9:
                 var peek = reader
@@ -97,6 +118,19 @@ extension OTLPProtoTraceDecoder {
 
     /// The key of a `KeyValue` message (field 1), as bytes; empty when absent.
     private static func key(of entry: ProtoReader) throws(ProtoDecodeError) -> UnsafeRawBufferPointer {
+        // The usual shape: a key shorter than 128 bytes (0x0A, its length, its bytes), then the
+        // value (0x12, its length, its bytes) and nothing else — so no later key overrides it.
+        let bytes = entry.unreadBytes
+        if bytes.count >= 2, bytes[0] == 0x0A, bytes[1] < 0x80 {
+            let keyEnd = 2 + Int(bytes[1])
+            if keyEnd == bytes.count { return UnsafeRawBufferPointer(rebasing: bytes[2..<keyEnd]) }
+            if keyEnd < bytes.count, bytes[keyEnd] == 0x12 {
+                var value = ProtoReader(UnsafeRawBufferPointer(rebasing: bytes[(keyEnd + 1)...]))
+                if let length = try? value.readVarint(), UInt64(value.remaining) == length {
+                    return UnsafeRawBufferPointer(rebasing: bytes[2..<keyEnd])
+                }
+            }
+        }
         var r = entry
         var key = UnsafeRawBufferPointer(start: nil, count: 0)
         while !r.isAtEnd {

@@ -56,11 +56,12 @@ final class FilterProcessor: SpanEditingProcessor {
         self.next = next
         self.filtered = filtered
         var keys: Set<String>? = []
+        var fields: Set<String> = []
         for condition in config.spanConditions {
-            guard let read = condition.spanAttributeKeys else { keys = nil; break }
-            keys?.formUnion(read)
+            fields.formUnion(condition.spanFields)
+            if let read = condition.spanAttributeKeys { keys?.formUnion(read) } else { keys = nil }
         }
-        scanned = OTLPProtoSpanScan.Attributes(keys: keys)
+        scanned = OTLPProtoSpanScan.Attributes(keys: keys, fields: fields)
         for signal in config.otherSignals {
             logger.warn("filter conditions for \(signal) are not used: Swiftlet carries traces only")
         }
