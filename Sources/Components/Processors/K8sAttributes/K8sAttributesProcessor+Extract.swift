@@ -5,7 +5,11 @@ extension K8sAttributesProcessor {
     static func prepare(_ pod: inout K8sPod, _ config: Config) {
         let ignore = pod.annotations["opentelemetry.io/k8s-processor/ignore"].map { $0.trimmingWhiteSpace().lowercased() == "true" } ?? false
         pod.ignored = ignore || config.excludedPods.contains { $0.matches(pod.name) }
-        guard !pod.ignored else { return }
+        guard !pod.ignored else {
+            pod.labels = [:]
+            pod.annotations = [:]
+            return
+        }
         var out: [(key: String, value: String)] = []
         let wanted = Set(config.metadata)
         func add(_ key: String, _ value: String?) {
@@ -36,6 +40,9 @@ extension K8sAttributesProcessor {
             }
         }
         pod.attributes = out
+        // Read once, here: the cache keeps what lookups need, not every pod's labels and annotations.
+        pod.labels = [:]
+        pod.annotations = [:]
     }
 
     /// Labels or annotations as the rules taking them (`from`) name them, in key order.
