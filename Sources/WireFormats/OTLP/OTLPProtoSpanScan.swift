@@ -32,7 +32,10 @@ public enum OTLPProtoSpanScan {
 
         func wants(_ key: UnsafeRawBufferPointer) -> Bool {
             guard let keys else { return true }
-            return keys.contains { $0.elementsEqual(key) }
+            for wanted in keys where wanted.count == key.count {
+                if wanted.withUnsafeBytes({ $0.hasSameBytes(as: key) }) { return true }
+            }
+            return false
         }
     }
 
