@@ -77,7 +77,7 @@ enum OTTLComparison: String, Sendable {
         case let (.int(x), .double(y)): return ordered(Double(x), y)
         case let (.double(x), .int(y)): return ordered(x, Double(y))
         case let (.double(x), .double(y)): return ordered(x, y)
-        case let (.string(x), .string(y)): return ordered(Array(x.utf8), Array(y.utf8))
+        case let (.string(x), .string(y)): return ordered(x, y)
         case let (.bytes(x), .bytes(y)): return ordered(x, y)
         case let (.bool(x), .bool(y)): return equality(x == y)
         case let (.traceID(x), .traceID(y)): return equality(x == y)
@@ -104,6 +104,18 @@ enum OTTLComparison: String, Sendable {
         case .lessOrEqual: x <= y
         case .greater: x > y
         case .greaterOrEqual: x >= y
+        }
+    }
+
+    /// Strings compare as Go compares them, byte by byte (not by Unicode canonical equivalence).
+    private func ordered(_ x: String, _ y: String) -> Bool {
+        switch self {
+        case .equal: x.hasSameUTF8(as: y)
+        case .notEqual: !x.hasSameUTF8(as: y)
+        case .less: x.utf8.lexicographicallyPrecedes(y.utf8)
+        case .lessOrEqual: !y.utf8.lexicographicallyPrecedes(x.utf8)
+        case .greater: y.utf8.lexicographicallyPrecedes(x.utf8)
+        case .greaterOrEqual: !x.utf8.lexicographicallyPrecedes(y.utf8)
         }
     }
 

@@ -43,6 +43,14 @@ public enum OTLPProtoSpanScan {
     /// Returns false if the bytes did not read, which validated bytes always do.
     public static func forEachSpan(in encoded: EncodedBytes, attributes: Attributes,
                                    _ body: (Resource, InstrumentationScope, Span) -> Bool) -> Bool {
+        forEachSpan(in: encoded, attributes: attributes, context: { ($0, $1) }) { context, span in body(context.0, context.1, span) }
+    }
+
+    /// As above, with a context the caller makes once per scope from the resource and the scope,
+    /// and each span handed to `body` beside it (in place: nothing is copied per span).
+    public static func forEachSpan<Context>(in encoded: EncodedBytes, attributes: Attributes,
+                                            context makeContext: (Resource, InstrumentationScope) -> Context,
+                                            _ body: (inout Context, consuming Span) -> Bool) -> Bool {
         encoded.withUnsafeBytes { raw in
             let decoder = OTLPProtoTraceDecoder(limits: OTLPDecodeLimits())
             do throws(ProtoDecodeError) {
@@ -74,10 +82,11 @@ public enum OTLPProtoSpanScan {
                         default: try r.skip(wireType: tag.wireType)
                         }
                     }
+                    var context = makeContext(resource, scope)
                     for var spanReader in spans {
                         var span = Span()
                         try decoder.decodeSpanSketch(&spanReader, into: &span, attributes: attributes)
-                        guard body(resource, scope, span) else { return true }
+                        guard body(&context, span) else { return true }
                     }
                 }
                 return true
@@ -110,6 +119,8 @@ extension OTLPProtoTraceDecoder {
                 }
             case 11, 13:
                 try reader.skip(wireType: tag.wireType)
+            case 5 where tag.wireType == WireType.len:
+                span.name = try reader.string(tag)
             default:
                 // Every other field, decoded as the full decoder does.
                 try reader.skip(wireType: tag.wireType)

@@ -131,8 +131,10 @@ final class FilterProcessor: SpanEditingProcessor {
             return false
         }
         var keeps = true
-        let read = OTLPProtoSpanScan.forEachSpan(in: encoded, attributes: scanned) { resource, scope, span in
-            let ctx = OTTLContext(resource: resource, scope: scope, span: span)
+        let read = OTLPProtoSpanScan.forEachSpan(in: encoded, attributes: scanned, context: { resource, scope in
+            OTTLContext(resource: resource, scope: scope, span: Span())
+        }) { ctx, span in
+            ctx.span = span
             for condition in config.spanConditions {
                 guard (try? condition.eval(ctx)) == false else {
                     keeps = false
