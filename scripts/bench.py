@@ -26,7 +26,7 @@ ratio to rotel; its rows without compression or with zstd say why they have none
 Usage: scripts/bench.py SWIFTLET [--rotel ROTEL_AGENT] [--python PY_WITH_PROTOBUF] [--quick|--smoke]
   --quick: short phases, for developing the harness;  --smoke: a few requests per phase, counts only.
 Exit status 1 when a span was lost or a process failed."""
-import argparse, math, os, shutil, sys, tempfile, time
+import argparse, math, os, re, shutil, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import kubeapi, subjects                         # noqa: E402
@@ -443,8 +443,10 @@ def main():
     if nginx and not shutil.which("nginx"):
         os.environ["PATH"] += ":/usr/sbin"
     # A word ending in "$" names a row exactly ("swiftlet OTLP/HTTP protobuf$"); any other, a substring.
-    wanted = lambda collector, path: not args.only or any(
-        f"{collector} {path}" == w.strip()[:-1] if w.strip().endswith("$") else w.strip() in f"{collector} {path}" for w in args.only.split(","))
+    # Words are separated by commas not followed by a space: rows' names hold ", ".
+    words = [w.strip() for w in re.split(r",(?! )", args.only or "") if w.strip()]
+    wanted = lambda collector, path: not words or any(
+        f"{collector} {path}" == w[:-1] if w.endswith("$") else w in f"{collector} {path}" for w in words)
     rows = []
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="swiftlet-bench-") as tmp:
