@@ -61,22 +61,14 @@ enum KubeconfigFile {
 
     /// `https://host:port` (443 by default) or `http://host:port` (80).
     static func parseServer(_ server: String, path: String) throws(KubernetesError) -> (secure: Bool, ClientEndpoint) {
-        let secure = server.hasPrefix("https://")
-        guard secure || server.hasPrefix("http://") else { throw KubernetesError("kubeconfig \(path): server \(server) is not an http(s) URL") }
-        var authority = server.dropFirst(secure ? 8 : 7)
-        if let slash = authority.firstIndex(of: "/") { authority = authority[..<slash] }
-        var host = authority
-        var port = secure ? 443 : 80
-        if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
-            host = authority[authority.index(after: authority.startIndex)..<close]
-            let rest = authority[authority.index(after: close)...]
-            if rest.hasPrefix(":"), let p = Int(rest.dropFirst()) { port = p }
-        } else if let colon = authority.lastIndex(of: ":") {
-            guard let p = Int(authority[authority.index(after: colon)...]) else { throw KubernetesError("kubeconfig \(path): server \(server) has a bad port") }
-            host = authority[..<colon]
-            port = p
+        let url: ClientURL
+        do { url = try ClientURL(parsing: server, defaultPort: nil) } catch {
+            throw KubernetesError("kubeconfig \(path): \(error.description)")
         }
-        return (secure, ClientEndpoint(host: String(host), port: port))
+        guard url.scheme == "https" || url.scheme == "http" else {
+            throw KubernetesError("kubeconfig \(path): server \(server) is not an http(s) URL")
+        }
+        return (url.scheme == "https", url.endpoint)
     }
 
     private static func entry(_ root: ConfigNode, _ list: String, named name: String) -> ConfigNode? {

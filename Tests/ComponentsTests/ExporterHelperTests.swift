@@ -173,13 +173,13 @@ private func fastRetry() -> RetrySettings {
 }
 
 @Test func exporterURL_splitsSchemeHostPortAndPath() throws {
-    let plain = try ExporterURL(parsing: "tempo.monitoring:4317", defaultPort: nil)
+    let plain = try ClientURL(parsing: "tempo.monitoring:4317", defaultPort: nil)
     #expect(plain.scheme == nil && plain.host == "tempo.monitoring" && plain.port == 4317 && plain.path == "")
-    let url = try ExporterURL(parsing: "http://[::1]:4318/base", defaultPort: nil)
+    let url = try ClientURL(parsing: "http://[::1]:4318/base", defaultPort: nil)
     #expect(url.scheme == "http" && url.host == "::1" && url.port == 4318 && url.path == "/base")
-    #expect(try ExporterURL(parsing: "http://collector", defaultPort: nil).port == 80)
-    #expect(throws: ExporterURLError.self) { try ExporterURL(parsing: "tempo", defaultPort: nil) }
-    #expect(throws: ExporterURLError.self) { try ExporterURL(parsing: "tempo:99999", defaultPort: nil) }
+    #expect(try ClientURL(parsing: "http://collector", defaultPort: nil).port == 80)
+    #expect(throws: ClientURLError.self) { try ClientURL(parsing: "tempo", defaultPort: nil) }
+    #expect(throws: ClientURLError.self) { try ClientURL(parsing: "tempo:99999", defaultPort: nil) }
 }
 
 @Test func exporterConfigs_readUpstreamKeysAndDefaults() throws {

@@ -253,7 +253,8 @@ private func oneSpanRequest(attribute: (inout ProtoBytes) -> Void) -> [UInt8] {
     let batch = try OTLPProtoDecoder.decodeExportRequest(request.bytes).batch
     let encoded = try #require(batch.resourceSpans[0].encoded)
     var seen: [(String, String, String, [KeyValue], Int)] = []
-    let read = OTLPProtoSpanScan.forEachSpan(in: encoded, attributes: .init(keys: ["http.route"])) { resource, scope, span in
+    let read = OTLPProtoSpanScan.forEachSpan(in: encoded, attributes: .init(keys: ["http.route"]), context: { ($0, $1) }) { context, span in
+        let (resource, scope) = context
         seen.append((resource.attributes.first?.value.stringValue ?? "", scope.name, span.name, span.attributes, span.events.count))
         return true
     }
@@ -263,14 +264,14 @@ private func oneSpanRequest(attribute: (inout ProtoBytes) -> Void) -> [UInt8] {
     #expect(seen[1].2 == "second" && seen[1].3.isEmpty)
     // Every attribute, and a stop after the first span.
     var all: [[KeyValue]] = []
-    _ = OTLPProtoSpanScan.forEachSpan(in: encoded, attributes: .init(keys: nil)) { _, _, span in
+    _ = OTLPProtoSpanScan.forEachSpan(in: encoded, attributes: .init(keys: nil), context: { _, _ in () }) { _, span in
         all.append(span.attributes)
         return false
     }
     #expect(all.map(\.count) == [2])
     // Only the fields named: the name, no attributes, no ids.
     var names: [(String, Int, Bool)] = []
-    _ = OTLPProtoSpanScan.forEachSpan(in: encoded, attributes: .init(keys: ["http.route"], fields: ["name"])) { _, _, span in
+    _ = OTLPProtoSpanScan.forEachSpan(in: encoded, attributes: .init(keys: ["http.route"], fields: ["name"]), context: { _, _ in () }) { _, span in
         names.append((span.name, span.attributes.count, span.spanID == .zero))
         return true
     }

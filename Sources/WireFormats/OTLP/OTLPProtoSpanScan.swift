@@ -39,15 +39,9 @@ public enum OTLPProtoSpanScan {
         }
     }
 
-    /// Calls `body` with each span (in order) and its resource and scope until it returns false.
-    /// Returns false if the bytes did not read, which validated bytes always do.
-    public static func forEachSpan(in encoded: EncodedBytes, attributes: Attributes,
-                                   _ body: (Resource, InstrumentationScope, Span) -> Bool) -> Bool {
-        forEachSpan(in: encoded, attributes: attributes, context: { ($0, $1) }) { context, span in body(context.0, context.1, span) }
-    }
-
-    /// As above, with a context the caller makes once per scope from the resource and the scope,
-    /// and each span handed to `body` beside it (in place: nothing is copied per span).
+    /// Calls `body` with each span, in order, until it returns false, beside a context the caller
+    /// makes once per scope from the resource and the scope (the span is handed over, nothing is
+    /// copied per span). Returns false if the bytes did not read, which validated bytes always do.
     public static func forEachSpan<Context>(in encoded: EncodedBytes, attributes: Attributes,
                                             context makeContext: (Resource, InstrumentationScope) -> Context,
                                             _ body: (inout Context, consuming Span) -> Bool) -> Bool {

@@ -99,7 +99,7 @@ public enum OTLPGRPCExporter {
 
     public struct Config: Sendable, Equatable {
         public var endpoint = ""
-        var url: ExporterURL?
+        var url: ClientURL?
         public var settings = OTLPExporterSettings(timeout: .seconds(5))
         public var balancerName: String?
 
@@ -109,7 +109,7 @@ public enum OTLPGRPCExporter {
                 throw r.error("endpoint", "must be set (host:port of the OTLP/gRPC backend, e.g. tempo.monitoring:4317)")
             }
             c.endpoint = endpoint
-            do { c.url = try ExporterURL(parsing: endpoint, defaultPort: nil) } catch {
+            do { c.url = try ClientURL(parsing: endpoint, defaultPort: nil) } catch {
                 throw r.error("endpoint", error.description)
             }
             c.settings.tls = try TLSSettings.parseClient(r, scheme: c.url?.scheme, insecureKeyDecides: true)
@@ -127,7 +127,7 @@ public enum OTLPGRPCExporter {
         if let balancer = config.balancerName {
             context.logger.warn("balancer_name is ignored: Swiftlet keeps one HTTP/2 connection to the endpoint", ["balancer_name": balancer])
         }
-        guard let url = config.url else { throw ExporterURLError(text: config.endpoint, reason: "no endpoint") }
+        guard let url = config.url else { throw ClientURLError(text: config.endpoint, reason: "no endpoint") }
         let auth = config.settings.auth.map(ClientAuthenticatorSlot.init)
         if auth != nil, config.settings.tls == nil {
             context.logger.warn("auth credentials go out in plain text (tls::insecure); the Collector's gRPC client refuses to send them without TLS")

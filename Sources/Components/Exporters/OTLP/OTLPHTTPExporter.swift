@@ -13,7 +13,7 @@ public enum OTLPHTTPExporter {
     public enum Encoding: String, Sendable { case proto, json }
 
     public struct Config: Sendable, Equatable {
-        var url: ExporterURL?
+        var url: ClientURL?
         public var encoding = Encoding.proto
         public var settings = OTLPExporterSettings(timeout: .seconds(30))
 
@@ -24,10 +24,10 @@ public enum OTLPHTTPExporter {
             guard let text = tracesEndpoint ?? endpoint, !text.isEmpty else {
                 throw r.error("endpoint", "must be set (the base URL; /v1/traces is appended), or traces_endpoint")
             }
-            do throws(ExporterURLError) {
-                var url = try ExporterURL(parsing: text, defaultPort: nil)
+            do throws(ClientURLError) {
+                var url = try ClientURL(parsing: text, defaultPort: nil)
                 guard url.scheme == "http" || url.scheme == "https" else {
-                    throw ExporterURLError(text: text, reason: "the URL needs a scheme, http:// or https://")
+                    throw ClientURLError(text: text, reason: "the URL needs a scheme, http:// or https://")
                 }
                 if tracesEndpoint == nil {
                     url.path = (url.path.hasSuffix("/") ? String(url.path.dropLast()) : url.path) + "/v1/traces"
@@ -54,7 +54,7 @@ public enum OTLPHTTPExporter {
     }
 
     static func make(_ context: ComponentContext, _ config: Config) throws -> any Component & TraceConsumer {
-        guard let url = config.url else { throw ExporterURLError(text: "", reason: "no endpoint") }
+        guard let url = config.url else { throw ClientURLError(text: "", reason: "no endpoint") }
         let auth = config.settings.auth.map(ClientAuthenticatorSlot.init)
         let tls = try config.settings.tls.map { try TLSContext($0, role: .client, alpn: ["http/1.1"], logger: context.logger) }
         let sender = OTLPHTTPSender(url: url, encoding: config.encoding, settings: config.settings, tls: tls, auth: auth,
@@ -73,7 +73,7 @@ struct OTLPHTTPSender: ExportSender {
     private let timeout: Double
     private let auth: ClientAuthenticatorSlot?
 
-    init(url: ExporterURL, encoding: OTLPHTTPExporter.Encoding, settings: OTLPExporterSettings, tls: TLSContext?,
+    init(url: ClientURL, encoding: OTLPHTTPExporter.Encoding, settings: OTLPExporterSettings, tls: TLSContext?,
          auth: ClientAuthenticatorSlot?, logger: Logger) {
         self.auth = auth
         client = HTTP1Client(endpoint: url.endpoint, connectTimeout: settings.timeout.seconds, tls: tls, logger: logger)
