@@ -1,3 +1,4 @@
+import Diagnostics
 import TraceModel
 
 /// The JSON reading both Zipkin JSON formats share (v2 spans and v1 spans have the same ids,

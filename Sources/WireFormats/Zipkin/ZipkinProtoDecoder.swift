@@ -1,3 +1,4 @@
+import Diagnostics
 import TraceModel
 
 /// The spans of a zipkin.proto3 `ListOfSpans` (wire-formats.md §6.2).

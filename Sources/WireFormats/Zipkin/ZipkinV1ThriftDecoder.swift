@@ -1,3 +1,4 @@
+import Diagnostics
 import TraceModel
 
 /// The spans of a Zipkin v1 thrift body — a TBinaryProtocol `list<Span>` of zipkinCore.thrift

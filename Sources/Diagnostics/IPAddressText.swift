@@ -1,12 +1,14 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #endif
 
-/// IP addresses in Zipkin endpoints: parsed from text the way Go's `net.ParseIP` accepts it and
-/// printed the way `net.IP.String` prints it, which is what upstream's attributes carry.
-enum IPAddressText {
+/// IP addresses as text: parsed the way Go's `net.ParseIP` accepts them and printed the way
+/// `net.IP.String` prints them, which is what upstream's Zipkin attributes and DNS lookups carry.
+public enum IPAddressText {
     /// 4 bytes for dotted IPv4 text, 16 for IPv6 text; nil for anything else.
-    static func parse(_ text: UnsafeRawBufferPointer) -> [UInt8]? {
+    public static func parse(_ text: UnsafeRawBufferPointer) -> [UInt8]? {
         if let v4 = parseDotted(text) { return v4 }
         // Longest IPv6 text with an embedded IPv4 address is 45 characters.
         guard text.contains(UInt8(ascii: ":")), text.count < 46, !text.contains(UInt8(ascii: "%")) else { return nil }
@@ -44,7 +46,7 @@ enum IPAddressText {
 
     /// Go's `net.IP.String`: dotted for 4 bytes and IPv4-mapped IPv6, RFC 5952 style for other
     /// 16-byte addresses, `?` and hex for any other length, `<nil>` for none.
-    static func format(_ bytes: some RandomAccessCollection<UInt8>) -> String {
+    public static func format(_ bytes: some RandomAccessCollection<UInt8>) -> String {
         let b = Array(bytes)
         if b.isEmpty { return "<nil>" }
         if b.count == 4 { return dotted(b[0...]) }
@@ -56,7 +58,7 @@ enum IPAddressText {
     }
 
     /// An IPv4 address from Zipkin thrift's packed big-endian `i32`.
-    static func format(packedIPv4 value: Int32) -> String {
+    public static func format(packedIPv4 value: Int32) -> String {
         let v = UInt32(bitPattern: value)
         return format([UInt8(v >> 24), UInt8(truncatingIfNeeded: v >> 16), UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v)])
     }
