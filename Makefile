@@ -104,7 +104,7 @@ e2e: build $(VENV)/.ready $(JAEGER_VENV)/.ready $(BENCH_VENV)/.ready
 FUZZ_TARGETS := FuzzOTLPProto FuzzOTLPJSON FuzzHTTPRequest FuzzHTTP2Frames FuzzGRPCMessage \
 	FuzzZipkinV2JSON FuzzZipkinProto FuzzZipkinV1JSON FuzzZipkinV1Thrift FuzzThriftBinary FuzzThriftCompact FuzzJaegerProto FuzzQueueSegment \
 	FuzzConfig FuzzGoDuration FuzzInflate FuzzZstd
-FUZZ_TARGETS += FuzzTraceQL FuzzTLS FuzzHtpasswd FuzzOTTL FuzzKubernetes
+FUZZ_TARGETS += FuzzTraceQL FuzzTLS FuzzHtpasswd FuzzOTTL FuzzKubernetes FuzzDNS
 FUZZ_LONG_SECONDS ?= 600
 
 fuzz-smoke:

@@ -19,6 +19,7 @@ let package = Package(
         .executableTarget(name: "FuzzZipkinV1Thrift", dependencies: ["FuzzSupport", "FuzzZipkinSupport", .product(name: "SwiftletWireFormats", package: "Swiftlet")]),
         .executableTarget(name: "FuzzHTTP2Frames", dependencies: ["FuzzSupport", .product(name: "SwiftletTransport", package: "Swiftlet")]),
         .executableTarget(name: "FuzzGRPCMessage", dependencies: ["FuzzSupport", .product(name: "SwiftletTransport", package: "Swiftlet")]),
+        .executableTarget(name: "FuzzDNS", dependencies: ["FuzzSupport", .product(name: "SwiftletTransport", package: "Swiftlet")]),
         .executableTarget(name: "FuzzTLS", dependencies: ["FuzzSupport", .product(name: "SwiftletTransport", package: "Swiftlet")]),
         .executableTarget(name: "FuzzQueueSegment", dependencies: ["FuzzSupport", .product(name: "SwiftletCore", package: "Swiftlet")]),
         .target(name: "FuzzJaegerSupport", dependencies: [.product(name: "SwiftletWireFormats", package: "Swiftlet")]),
