@@ -27,6 +27,12 @@ import Testing
         #expect(DNSResolverSettings.parse(resolvConf: "") == DNSResolverSettings(nameservers: ["127.0.0.1:53"]))
     }
 
+    @Test func systemSettings_takeTheNameserversOfSWIFTLET_DNS_SERVER() {
+        setenv(DNSResolverSettings.nameserverOverrideVariable, "127.0.0.1:53535, [::1]:53", 1)
+        defer { unsetenv(DNSResolverSettings.nameserverOverrideVariable) }
+        #expect(DNSResolverSettings.system().nameservers == ["127.0.0.1:53535", "[::1]:53"])
+    }
+
     @Test func nameCandidates_followGosNameList() {
         let settings = DNSResolverSettings(search: ["ns.svc.cluster.local", "svc.cluster.local"], ndots: 2)
         #expect(settings.nameCandidates(for: "collector.ns") == ["collector.ns.ns.svc.cluster.local.", "collector.ns.svc.cluster.local.", "collector.ns."])

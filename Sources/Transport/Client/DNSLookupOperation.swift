@@ -88,21 +88,19 @@ final class DNSLookupOperation: @unchecked Sendable {
     /// Addresses end the lookup (even when the other query failed, as Go's non-strict errors do);
     /// silence or a failing server moves on to the next server; a name without records, to the next name.
     private func handle(_ outcome: DNSExchange.Outcome, from server: DNSServerAddress) {
-        let answered = outcome.responses.filter { $0.responseCode == DNSResponse.noError }
-        let addresses = answered.flatMap(\.addresses)
+        let addresses = outcome.responses.filter { $0.responseCode == DNSResponse.noError }.flatMap(\.addresses)
         if !addresses.isEmpty { return finish(.success(DNSLookup.texts(addresses))) }
-        let failure = outcome.responses.first { $0.responseCode != DNSResponse.noError && $0.responseCode != DNSResponse.nameError }
-        if let code = outcome.receiveError {
-            lastFailure = DNSLookupError(host: host, server: server.description, reason: .system(.system(operation: "receive", errno: code)))
-        } else if outcome.timedOut {
-            lastFailure = DNSLookupError(host: host, server: server.description, reason: .timeout)
-        } else if let failure {
-            lastFailure = DNSLookupError(host: host, server: server.description, reason: .serverFailure(responseCode: failure.responseCode))
-        } else {
-            lastFailure = DNSLookupError(host: host, server: server.description, reason: .noSuchHost)
-            moveToNextCandidate()
-        }
+        let reason = Self.failureReason(outcome)
+        lastFailure = DNSLookupError(host: host, server: server.description, reason: reason)
+        if reason == .noSuchHost { moveToNextCandidate() }
         askNext()
+    }
+
+    private static func failureReason(_ outcome: DNSExchange.Outcome) -> DNSLookupError.Reason {
+        if let code = outcome.receiveError { return .system(.system(operation: "receive", errno: code)) }
+        if outcome.timedOut { return .timeout }
+        let failed = outcome.responses.first { $0.responseCode != DNSResponse.noError && $0.responseCode != DNSResponse.nameError }
+        return failed.map { .serverFailure(responseCode: $0.responseCode) } ?? .noSuchHost
     }
 
     private func finish(_ result: Result<[String], DNSLookupError>) {
