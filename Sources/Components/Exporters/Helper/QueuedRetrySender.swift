@@ -19,6 +19,8 @@ final class QueuedRetrySender: Sendable {
         var retryTimers = 0
         /// Past the shutdown deadline: late completions and retry timers do nothing.
         var closed = false
+        /// Set by `retire`: where requests go instead of being retried.
+        var handBack: (@Sendable (ExportRequest) -> Void)?
     }
 
     private struct Attempt: Sendable {
@@ -121,6 +123,11 @@ final class QueuedRetrySender: Sendable {
             metrics.sendFailed.add(a.request.spans)
             logger.error("Exporting failed. Dropping data.", ["error": message, "dropped_items": a.request.spans])
         case let .retryable(message, retryAfter):
+            if let handBack = state.withLock({ $0.handBack }) {
+                logger.info("Exporting failed; the request goes back to be routed again.", ["error": message, "items": a.request.spans])
+                handBack(a.entry.request ?? a.request)
+                break
+            }
             if stopping, queue.keepsRequestsAcrossRestarts {
                 logger.info("Exporting failed during shutdown; the request stays queued for the next start.", ["error": message, "items": a.request.spans])
                 return startNext()
@@ -157,11 +164,35 @@ final class QueuedRetrySender: Sendable {
     /// A persistent queue keeps a request whose retry is due after shutdown began for the next
     /// start; otherwise it is tried again.
     private func retryTimerFired(_ a: Attempt) {
-        let keep = state.withLock { s in
+        let (keep, handBack) = state.withLock { s in
             s.retryTimers -= 1
-            return s.stopping && s.queue.keepsRequestsAcrossRestarts
+            return (s.stopping && s.queue.keepsRequestsAcrossRestarts, s.handBack)
+        }
+        if let handBack {
+            handBack(a.entry.request ?? a.request)
+            state.withLock { $0.queue }.acknowledge(a.entry)
+            return startNext()
         }
         if keep { startNext() } else { attempt(a) }
+    }
+
+    /// Stops taking requests and gives every one not yet sent back through `handBack` (the
+    /// waiting ones now, one in flight when its try fails or its retry is due) instead of
+    /// retrying it: the loadbalancing exporter routes them again when their backend goes away.
+    /// Requests are handed back as submitted, not encoded. `shutdown` follows.
+    func retire(handBack: @escaping @Sendable (ExportRequest) -> Void) {
+        let waiting: [ExportRequest] = state.withLock { s in
+            s.stopping = true
+            s.handBack = handBack
+            var out: [ExportRequest] = []
+            while let entry = s.queue.takeNext() {
+                if let request = s.queue.load(entry) { out.append(request) }
+                s.queue.acknowledge(entry)
+            }
+            metrics.queueSize.set(0)
+            return out
+        }
+        for request in waiting { handBack(request) }
     }
 
     /// Takes the next queued request into the slot just freed, or frees it.

@@ -85,6 +85,15 @@ final class OTLPExporter: Component, TraceConsumer, SelfCountingExporter {
         sender.shutdown(deadline: shutdownDeadline)
     }
 
+    /// Takes no more spans and gives back every request not yet sent instead of retrying it
+    /// (see `QueuedRetrySender.retire`); a persistent queue's requests are decoded back into spans.
+    func retire(handBack: @escaping @Sendable (TraceBatch) -> Void) {
+        sender.retire { request in
+            if let batch = request.batch { return handBack(batch) }
+            if let decoded = try? OTLPProtoDecoder.decodeExportRequest(request.body) { handBack(decoded.batch) }
+        }
+    }
+
     /// Drains the queue until the service's deadline (at most the configured wait).
     func shutdown(deadline: UInt64) {
         let left = Double(deadline &- min(deadline, WallClock.monotonicNano())) / 1e9
@@ -112,18 +121,27 @@ public enum OTLPGRPCExporter {
             do { c.url = try ClientURL(parsing: endpoint, defaultPort: nil) } catch {
                 throw r.error("endpoint", error.description)
             }
-            c.settings.tls = try TLSSettings.parseClient(r, scheme: c.url?.scheme, insecureKeyDecides: true)
-            try c.settings.read(r, compressions: ["gzip", "zstd"])
-            c.balancerName = try r.string("balancer_name")
+            try c.readSettings(r)
+            return c
+        }
+
+        /// Every key but `endpoint`: what the loadbalancing exporter's `protocol::otlp` holds.
+        mutating func readSettings(_ r: ConfigReader) throws(ConfigError) {
+            settings.tls = try TLSSettings.parseClient(r, scheme: url?.scheme, insecureKeyDecides: true)
+            try settings.read(r, compressions: ["gzip", "zstd"])
+            balancerName = try r.string("balancer_name")
             _ = try r.int("write_buffer_size")
             _ = try r.int("read_buffer_size")
             _ = try r.bool("wait_for_ready")
             if r.has("keepalive") { _ = try r.child("keepalive") }
-            return c
         }
     }
 
     static func make(_ context: ComponentContext, _ config: Config) throws -> any Component & TraceConsumer {
+        try makeExporter(context, config)
+    }
+
+    static func makeExporter(_ context: ComponentContext, _ config: Config) throws -> OTLPExporter {
         if let balancer = config.balancerName {
             context.logger.warn("balancer_name is ignored: Swiftlet keeps one HTTP/2 connection to the endpoint", ["balancer_name": balancer])
         }
