@@ -22,6 +22,8 @@ public enum BuiltinComponents {
         OTLPHTTPExporter.legacyFactory,
         NopExporter.factory,
         TraceStoreExporter.factory,
+        LoadBalancingExporter.factory,
+        LoadBalancingExporter.aliasFactory,
         HealthCheckExtension.factory,
         FileStorageExtension.factory,
         TraceQueryExtension.factory,

@@ -31,6 +31,8 @@ let conformanceFixtures: [String: String] = [
     "otlphttp": exporterFixture("http://127.0.0.1:1"),
     "otlp_http": exporterFixture("http://127.0.0.1:1"),
     "nop": "",
+    "loadbalancing": "protocol:\n  otlp:\n    timeout: 200ms\n    tls:\n      insecure: true\n    retry_on_failure:\n      enabled: false\nresolver:\n  static:\n    hostnames: [127.0.0.1:1, 127.0.0.1:2]\n",
+    "load_balancing": "resolver:\n  static:\n    hostnames: [127.0.0.1:1]\nprotocol:\n  otlp:\n    tls:\n      insecure: true\n    retry_on_failure:\n      enabled: false\n",
     "tracestore": "max_bytes: 1048576\nmax_traces: 100\nretention: 1h\n",
     "trace_query": "endpoint: 127.0.0.1:0\n",
     "basicauth": "htpasswd:\n  inline: \"user:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\"\n",
