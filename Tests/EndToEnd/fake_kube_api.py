@@ -17,8 +17,10 @@ from pathlib import Path
 from conftest import free_port
 from tls_certs import Authority
 
-PATHS = {"/api/v1/pods": "pods", "/apis/apps/v1/replicasets": "replicasets", "/api/v1/namespaces": "namespaces"}
-KINDS = {"pods": ("PodList", "v1"), "replicasets": ("ReplicaSetList", "apps/v1"), "namespaces": ("NamespaceList", "v1")}
+PATHS = {"/api/v1/pods": "pods", "/apis/apps/v1/replicasets": "replicasets", "/api/v1/namespaces": "namespaces",
+         "/apis/discovery.k8s.io/v1/namespaces/observability/endpointslices": "endpointslices"}
+KINDS = {"pods": ("PodList", "v1"), "replicasets": ("ReplicaSetList", "apps/v1"), "namespaces": ("NamespaceList", "v1"),
+         "endpointslices": ("EndpointSliceList", "discovery.k8s.io/v1")}
 
 
 def pod(name: str, ip: str, namespace: str = "default", uid: str | None = None, labels: dict | None = None,
@@ -42,6 +44,17 @@ def replicaset(name: str, deployment: str, namespace: str = "default") -> dict:
             "metadata": {"name": name, "namespace": namespace, "uid": f"uid-{name}",
                          "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": deployment,
                                               "uid": f"uid-{deployment}", "controller": True}]}}
+
+
+def endpointslice(name: str, service: str, endpoints: list[tuple[str, str, bool]], port: int,
+                  namespace: str = "observability") -> dict:
+    """An EndpointSlice as the EndpointSlice controller writes one; `endpoints`: (ip, hostname, ready)."""
+    return {"kind": "EndpointSlice", "apiVersion": "discovery.k8s.io/v1", "addressType": "IPv4",
+            "metadata": {"name": name, "namespace": namespace, "uid": f"uid-{name}",
+                         "labels": {"kubernetes.io/service-name": service, "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io"}},
+            "endpoints": [{"addresses": [ip], "hostname": host, "conditions": {"ready": ready, "serving": ready, "terminating": not ready},
+                           "targetRef": {"kind": "Pod", "name": host, "namespace": namespace}} for ip, host, ready in endpoints],
+            "ports": [{"name": "otlp-grpc", "port": port, "protocol": "TCP"}]}
 
 
 def namespace(name: str, labels: dict | None = None) -> dict:
