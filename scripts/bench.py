@@ -326,7 +326,8 @@ def verdicts(rows, floor):
         target(None if math.isnan(sw.rss10k) else sw.rss10k <= 16, f"RSS at 10k spans/s ≤ 16 MiB (OTLP/HTTP): {sw.rss10k:.1f} MiB")
         # Issue 10's paths: the receivers and exporters, without issue 22's processors (whose
         # memory, a Kubernetes cache included, issue22() reports beside them).
-        paths = [r for r in rows if r.collector == "swiftlet" and not r.error and subjects.PROCESSORS_SUFFIX not in r.path]
+        paths = [r for r in rows if r.collector == "swiftlet" and not r.error and subjects.PROCESSORS_SUFFIX not in r.path
+                 and subjects.LOADBALANCING_SUFFIX not in r.path]
         worst = max((r.rss10k for r in paths), default=math.nan)
         target(None if math.isnan(worst) else worst <= 16, f"RSS at 10k spans/s ≤ 16 MiB, every Swiftlet path: highest {worst:.1f} MiB")
         plain = [r for r in paths if not r.path.endswith(TLS_SUFFIX)]
@@ -368,6 +369,20 @@ def issue22(rows):
     else:
         targets.append("- **n/a** processors beside the plain path: a row was not run")
     return lines, targets
+
+
+def issue23(rows):
+    """Issue 23's agent-tier target: the loadbalancing exporter (three backends) costs at most 1.3x
+    the CPU per span of the same path with one otlp exporter."""
+    find = lambda c, p: next((r for r in rows if r.collector == "swiftlet" and r.path == p and not r.error), None)
+    plain, balanced = find("swiftlet", "OTLP/HTTP protobuf"), find("swiftlet", "OTLP/HTTP protobuf" + subjects.LOADBALANCING_SUFFIX)
+    if not (plain and balanced):
+        return [], ["- **n/a** loadbalancing beside the plain path: a row was not run"]
+    q = ratio(balanced.cpu10k, plain.cpu10k)
+    lines = [f"- loadbalancing to 3 backends: CPU per span at 10k/s {q:.2f}x, at max {ratio(balanced.cpu_max, plain.cpu_max):.2f}x; "
+             f"max spans/s {ratio(balanced.max, plain.max):.2f}x the plain otlp path; RSS idle {balanced.idle:.1f} MiB, "
+             f"at 10k/s {balanced.rss10k:.1f} MiB ({plain.idle:.1f}, {plain.rss10k:.1f} plain)"]
+    return lines, [("- **PASS** " if q <= 1.3 else "- **FAIL** ") + f"loadbalancing tier, CPU per span at 10k/s ≤ 1.3x the plain otlp exporter row: {q:.2f}x"]
 
 
 def issue21(rows):
@@ -506,6 +521,9 @@ def main():
     lines, targets = issue22(rows)
     print("\nProcessors beside the same path without them:\n" + "\n".join(lines) if lines else "")
     print("\nTargets (issue 22; processors):\n" + "\n".join(targets))
+    lines, targets = issue23(rows)
+    print("\nThe loadbalancing tier beside the plain path:\n" + "\n".join(lines) if lines else "")
+    print("\nTargets (issue 23; loadbalancing):\n" + "\n".join(targets))
     return 1 if any(r.error or r.lost() for r in rows) else 0
 
 

@@ -122,7 +122,27 @@ def swiftlet_paths(files, certs):
         ("Jaeger Thrift/HTTP", "jaeger:\n    protocols:\n      thrift_http:\n        endpoint: 127.0.0.1:{port}",
          http("/api/traces", "application/x-thrift", "jaeger"), "none"),
     ] + [("OTLP/HTTP protobuf" + PROCESSORS_SUFFIX + name, otlp_http, http("/v1/traces", "application/x-protobuf", "proto"), "none", False, chain)
-         for name, chain in PROCESSOR_ROWS.items()]
+         for name, chain in PROCESSOR_ROWS.items()] + [
+        ("OTLP/HTTP protobuf" + LOADBALANCING_SUFFIX, otlp_http, http("/v1/traces", "application/x-protobuf", "proto"), "none", False, None,
+         "loadbalancing")]
+
+
+# Issue 23's agent tier: the `loadbalancing` exporter routing by trace ID to three backends (three
+# receivers of the sink), each an `otlp` exporter as the plain row's.
+LOADBALANCING_SUFFIX = ", exporter: loadbalancing to 3 backends"
+
+
+def loadbalancing_exporter(ports, compression):
+    hostnames = ", ".join(f"127.0.0.1:{p}" for p in ports)
+    return f"""loadbalancing:
+    protocol:
+      otlp:
+        tls:
+          insecure: true
+        compression: {compression}
+    resolver:
+      static:
+        hostnames: [{hostnames}]"""
 
 
 PROCESSORS_SUFFIX = ", processors: "
@@ -158,14 +178,15 @@ class Swiftlet:
         self.receiver, receiver, self.target_for, self.compression, *rest = path
         self.tls = bool(rest and rest[0])
         processors = rest[1] if len(rest) > 1 else None
+        balanced = len(rest) > 2 and rest[2] == "loadbalancing"
         self.wire = WIRE_COMPRESSION["swiftlet"][self.compression]
         self.path_name = path_name(self.receiver, self.wire)
-        self.receiver = self.receiver.split(PROCESSORS_SUFFIX)[0]
+        self.receiver = self.receiver.split(PROCESSORS_SUFFIX)[0].split(LOADBALANCING_SUFFIX)[0]
         self.port, self.metrics = free_port(), free_port()
+        exporter = (loadbalancing_exporter(sink.balanced_ports, self.compression) if balanced else
+                    otlp_exporter(sink.tls_port if self.tls else sink.port, self.compression, certs["ca"] if self.tls else None))
         self.config = swiftlet_config(os.path.join(tmp, f"swiftlet-{self.port}.yaml"), receiver.format(port=self.port),
-                                      otlp_exporter(sink.tls_port if self.tls else sink.port, self.compression,
-                                                    certs["ca"] if self.tls else None), self.metrics, batch=True,
-                                      processors=processors)
+                                      exporter, self.metrics, batch=True, processors=processors)
         self.argv = [binary, "--config", self.config]
         self.log = os.path.join(tmp, f"swiftlet-{self.port}.log")
         self.pinned = pinned
@@ -305,6 +326,13 @@ class Sink:
 
     def __init__(self, binary, tmp, certs, pinned=True):
         self.port, self.tls_port, self.metrics = free_port(), free_port(), free_port()
+        self.balanced_ports = [free_port() for _ in range(3)]
+        balanced = "".join(f"""
+  otlp/backend{n}:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:{p}
+        max_recv_msg_size_mib: 64""" for n, p in enumerate(self.balanced_ports))
         config = swiftlet_config(os.path.join(tmp, "sink.yaml"), f"""otlp:
     protocols:
       grpc:
@@ -314,9 +342,9 @@ class Sink:
     protocols:
       grpc:
         endpoint: 127.0.0.1:{self.tls_port}
-        max_recv_msg_size_mib: 64{server_tls_yaml(certs, 8)}""", "nop:", self.metrics, batch=False)
-        # Both receivers into the one pipeline.
-        text = open(config).read().replace("receivers: [otlp]", "receivers: [otlp, otlp/tls]")
+        max_recv_msg_size_mib: 64{server_tls_yaml(certs, 8)}{balanced}""", "nop:", self.metrics, batch=False)
+        # Every receiver into the one pipeline.
+        text = open(config).read().replace("receivers: [otlp]", "receivers: [otlp, otlp/tls, otlp/backend0, otlp/backend1, otlp/backend2]")
         write(config, text)
         self.proc = Pinned([binary, "--config", config], 1, os.path.join(tmp, "sink.log"), pinned)
         wait_for_port(self.port, self.proc.proc)
