@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import os
 import random
-import signal
 import subprocess
-import sys
+import time
 import zlib
 from pathlib import Path
 
@@ -346,3 +345,50 @@ def test_dns_resolver_follows_the_headless_services_records(swiftlet_factory, ga
         assert "failed to resolve" in balancer.stderr()
     finally:
         dns.stop()
+
+
+def _one_span_request(trace_id: int, name: str) -> bytes:
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+    request = ExportTraceServiceRequest()
+    rs = request.resource_spans.add()
+    kv = rs.resource.attributes.add()
+    kv.key, kv.value.string_value = "service.name", "queue-test"
+    span = rs.scope_spans.add().spans.add()
+    span.trace_id, span.span_id, span.name = trace_id.to_bytes(16, "big"), (trace_id & 0xFFFFFFFF | 1).to_bytes(8, "big"), name
+    span.start_time_unix_nano, span.end_time_unix_nano = 1_700_000_000_000_000_000, 1_700_000_000_001_000_000
+    return request.SerializeToString()
+
+
+def test_a_listed_backend_that_is_down_is_retried_and_refused_only_when_its_queue_is_full(swiftlet_factory, gateways):
+    import http.client
+    live, down_port = gateways[0], free_port()
+    down = f"127.0.0.1:{down_port}"
+    ports = Ports()
+    cfg = base_config(ports, processors=())
+    cfg["exporters"] = {"loadbalancing": {
+        "protocol": {"otlp": {"tls": {"insecure": True}, "timeout": "1s", "sending_queue": {"num_consumers": 1, "queue_size": 2},
+                              "retry_on_failure": {"initial_interval": "100ms", "max_interval": "200ms", "max_elapsed_time": "120s"}}},
+        "resolver": {"static": {"hostnames": [live.endpoint, down]}}}}
+    cfg["service"]["pipelines"]["traces"]["exporters"] = ["loadbalancing"]
+    balancer = swiftlet_factory(config=cfg, ports=ports, name="balancer")
+    items = ring([live.endpoint, down])
+    ids = _trace_ids(40, seed=8)
+    statuses: dict[str, list[int]] = {live.endpoint: [], down: []}
+    for n, trace_id in enumerate(ids):
+        conn = http.client.HTTPConnection("127.0.0.1", ports.otlp, timeout=10)
+        conn.request("POST", "/v1/traces", body=_one_span_request(trace_id, f"q-{n}"), headers={"Content-Type": "application/x-protobuf"})
+        statuses[owner(items, trace_id)].append(conn.getresponse().status)
+        conn.close()
+    assert statuses[live.endpoint] and set(statuses[live.endpoint]) == {200}
+    # One request in flight (retrying) and two queued are taken; the rest refused, retryable.
+    assert statuses[down][:3] == [200, 200, 200] and set(statuses[down][3:]) == {503}, statuses[down]
+    # The backend comes up on that address: what was accepted for it arrives, once.
+    backend = GRPCBackend(port=down_port)
+    try:
+        assert backend.recorder.wait_for_spans(3, timeout=20)
+        time.sleep(0.5)
+        assert backend.recorder.span_count() == 3
+    finally:
+        backend.stop()
+    accepted_live = {(t, f"q-{n}") for n, t in enumerate(ids) if owner(items, t) == live.endpoint}
+    _wait_for([live], accepted_live)
