@@ -109,6 +109,25 @@ private func fastRetry() -> RetrySettings {
     q.shutdown(deadline: 1)
 }
 
+@Test func queuedSender_retire_handsBackTheQueued_andTheInFlightOnesWhenTheirTryFails_neverRetrying() {
+    var queue = QueueSettings()
+    queue.numConsumers = 2
+    queue.queueSize = 5
+    // Two in flight: the first will fail (retryable), the second succeed; three wait in the queue.
+    let (q, scripted, metrics) = sender([.retryable("down", retryAfter: nil), .success], queue: queue, holdAll: true)
+    for n in 1...5 { try? q.submit(ExportRequest(body: [UInt8(n)], spans: n)) }
+    let handedBack = Mutex<[Int]>([])
+    q.retire { request in handedBack.withLock { $0.append(request.spans) } }
+    #expect(handedBack.withLock { $0 } == [3, 4, 5])
+    #expect(throws: ConsumerError.self) { try q.submit(ExportRequest(body: [9], spans: 9)) }
+    scripted.releaseAll()
+    #expect(eventually { handedBack.withLock { $0.count } == 4 && metrics.sent.current == 2 })
+    #expect(handedBack.withLock { $0 } == [3, 4, 5, 1])
+    #expect(scripted.attempts.load(ordering: .relaxed) == 2 && q.isSettled)
+    q.shutdown(deadline: 1)
+    #expect(metrics.sendFailed.current == 0)
+}
+
 @Test func queuedSender_preparesEachRequestOnce_offTheSubmittingThread_andRetriesTheSameBytes() {
     let scripted = ScriptedSender([.retryable("down", retryAfter: nil), .retryable("down", retryAfter: nil), .success])
     let metrics = ExporterMetrics(context("otlp", .exporter))

@@ -224,6 +224,9 @@ final class QueuedRetrySender: Sendable {
 
     /// Refuses new requests, lets queued and in-flight ones finish (retries stop), waits until
     /// `deadline` seconds at most, then drops what is left (a persistent queue keeps it on disk).
+    /// Nothing in flight: `shutdown` would return at once.
+    var isSettled: Bool { state.withLock { isSettled($0) } }
+
     func shutdown(deadline seconds: Double) {
         let busy = state.withLock { s in
             s.stopping = true

@@ -143,7 +143,7 @@ final class LoadBalancingExporter: Component, TraceConsumer {
     /// The backend left the resolver's list: what it has not sent goes to the new owners.
     private func retire(_ backend: Backend) {
         backend.exporter.retire { [weak self] batch in self?.reroute(batch, attempt: 1) }
-        DispatchQueue.global().async { backend.exporter.shutdown() }
+        backend.exporter.shutdownWhenSettled(deadline: WallClock.monotonicNano() + UInt64(max(5, config.otlp.settings.timeout.seconds) * 1e9))
     }
 
     /// Routes spans again; a refusal (the new owner's queue full) is retried each second for 30 s.

@@ -1,5 +1,6 @@
 import Config
 import Diagnostics
+import Dispatch
 import Pipeline
 import TraceModel
 import Transport
@@ -83,6 +84,15 @@ final class OTLPExporter: Component, TraceConsumer, SelfCountingExporter {
 
     func shutdown() {
         sender.shutdown(deadline: shutdownDeadline)
+    }
+
+    /// `shutdown` once nothing is in flight (checked every 100 ms) or `deadline` (monotonic ns)
+    /// has passed, so that no thread waits for the backend meanwhile.
+    func shutdownWhenSettled(deadline: UInt64) {
+        guard sender.isSettled || WallClock.monotonicNano() >= deadline else {
+            return DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(100)) { self.shutdownWhenSettled(deadline: deadline) }
+        }
+        sender.shutdown(deadline: 0)
     }
 
     /// Takes no more spans and gives back every request not yet sent instead of retrying it
