@@ -127,8 +127,8 @@ private let errorsOnly = """
         let input = try received(batch([span(trace: 1, id: 1, status: .error)]))
         try h.processor.consume(input)
         h.decide()
+        // The policy read the spans, yet the exporter is handed the received bytes to forward.
         let out = try #require(h.sink.batches.first?.resourceSpans.first)
-        #expect(out.isDeferred)
         #expect(out.encoded.map { Array($0.storage.bytes[$0.range]) } == input.resourceSpans[0].encoded.map { Array($0.storage.bytes[$0.range]) })
     }
 

@@ -1,18 +1,55 @@
 import TraceModel
 
-/// The spans of one trace cut out of a `ResourceSpans`, as an `ExportTraceServiceRequest`
-/// `resource_spans` entry (tag, length and message): the resource, each scope that holds spans of
-/// the trace, and those spans, all copied as encoded. Such entries appended one after another form
-/// a valid request body, which is how a trace waiting for a sampling decision is held.
+/// The records of a `ResourceSpans` message around one scope's spans, as received: the resource
+/// message's other fields (resource, schema_url) and the scope message's. Every trace cut from
+/// that scope shares one, so a resource is held once however many traces it carries.
+public final class SpanScopeBytes: Sendable {
+    let resourceRecords: [UInt8]
+    /// `scope_spans`, or the legacy `instrumentation_library_spans`.
+    let scopeField: UInt32
+    let scopeRecords: [UInt8]
+
+    init(resourceRecords: [UInt8], scopeField: UInt32, scopeRecords: [UInt8]) {
+        self.resourceRecords = resourceRecords
+        self.scopeField = scopeField
+        self.scopeRecords = scopeRecords
+    }
+}
+
+/// Spans of one trace from one scope: their `spans` records (tag, length, message) as received.
+public struct TraceSlicePart: Sendable {
+    public let scope: SpanScopeBytes
+    public let spanRecords: [UInt8]
+
+    /// An `ExportTraceServiceRequest` body holding `parts`, one `resource_spans` entry each.
+    public static func requestBody(_ parts: [TraceSlicePart]) -> [UInt8] {
+        let sizes = parts.map { part in
+            part.scope.resourceRecords.count + ProtoSize.lengthDelimited(part.scope.scopeField, part.scope.scopeRecords.count + part.spanRecords.count)
+        }
+        return ProtoWriter.withBuffer(size: sizes.reduce(0) { $0 + ProtoSize.lengthDelimited(1, $1) }) { w in
+            for part in parts.reversed() {
+                w.writeMessageField(1) { w in
+                    w.writeMessageField(part.scope.scopeField) { w in
+                        part.spanRecords.withUnsafeBytes { w.writeRaw($0) }
+                        part.scope.scopeRecords.withUnsafeBytes { w.writeRaw($0) }
+                    }
+                    part.scope.resourceRecords.withUnsafeBytes { w.writeRaw($0) }
+                }
+            }
+        }
+    }
+}
+
+/// The spans of one trace cut out of a `ResourceSpans`, per scope.
 public struct TraceSlice: Sendable {
     public var traceID: TraceID
     public var spanCount: Int
-    public var requestEntry: [UInt8]
+    public var parts: [TraceSlicePart]
 }
 
 extension ResourceSpans {
     /// Its spans grouped by trace, in order of each trace's first span, from the bytes it came in
-    /// (or from its encoding when it has none). A trace holding every span gets the message as is.
+    /// (or from its encoding when it has none); nothing is decoded but the spans' trace ids.
     public func traceSlices() -> [TraceSlice] {
         let bytes: [UInt8]
         let range: Range<Int>
@@ -32,7 +69,7 @@ extension ResourceSpans {
 }
 
 extension OTLPProtoDecoder {
-    /// The `ResourceSpans` entries of a request body made of `TraceSlice.requestEntry` values,
+    /// The `ResourceSpans` entries of a request body (`TraceSlicePart.requestBody`),
     /// each keeping its bytes and decoded only when read. Spans are taken whatever their ids, as
     /// they were accepted once already.
     public static func heldResourceSpans(_ body: [UInt8]) -> [ResourceSpans] {
@@ -59,7 +96,7 @@ extension OTLPProtoDecoder {
     }
 }
 
-/// Reads one `ResourceSpans` message once and writes one request entry per trace.
+/// Reads one `ResourceSpans` message once and cuts its span records per trace and scope.
 private struct TraceSliceCutter {
     struct Scope {
         var field: UInt32
@@ -79,25 +116,37 @@ private struct TraceSliceCutter {
 
     mutating func slices() throws(ProtoDecodeError) -> [TraceSlice] {
         try read()
+        let resourceRecords = copy(others)
         var order: [TraceID] = []
-        var spansOf: [TraceID: [[Range<Int>]]] = [:]
-        for (s, scope) in scopes.enumerated() {
+        var slices: [TraceID: TraceSlice] = [:]
+        for scope in scopes {
+            let shared = SpanScopeBytes(resourceRecords: resourceRecords, scopeField: scope.field, scopeRecords: copy(scope.others))
+            var recordsOf: [TraceID: [Range<Int>]] = [:]
+            var scopeOrder: [TraceID] = []
             for span in scope.spans {
-                if spansOf[span.traceID] == nil {
-                    order.append(span.traceID)
-                    spansOf[span.traceID] = Array(repeating: [], count: scopes.count)
+                if recordsOf[span.traceID] == nil { scopeOrder.append(span.traceID) }
+                recordsOf[span.traceID, default: []].append(span.record)
+            }
+            for id in scopeOrder {
+                let records = recordsOf[id]!
+                let part = TraceSlicePart(scope: shared, spanRecords: copy(records))
+                if slices[id] == nil {
+                    order.append(id)
+                    slices[id] = TraceSlice(traceID: id, spanCount: 0, parts: [])
                 }
-                spansOf[span.traceID]![s].append(span.record)
+                slices[id]!.spanCount += records.count
+                slices[id]!.parts.append(part)
             }
         }
-        if order.count == 1 {
-            let count = scopes.reduce(0) { $0 + $1.spans.count }
-            return [TraceSlice(traceID: order[0], spanCount: count, requestEntry: write { $0.writeRaw(raw) })]
-        }
-        return order.map { id in
-            let perScope = spansOf[id]!
-            return TraceSlice(traceID: id, spanCount: perScope.reduce(0) { $0 + $1.count }, requestEntry: write(perScope))
-        }
+        return order.map { slices[$0]! }
+    }
+
+    /// The bytes of `ranges`, one after another.
+    private func copy(_ ranges: [Range<Int>]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(ranges.reduce(0) { $0 + $1.count })
+        for range in ranges { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[range])) }
+        return out
     }
 
     private mutating func read() throws(ProtoDecodeError) {
@@ -162,35 +211,5 @@ private struct TraceSliceCutter {
             }
         }
         return count
-    }
-
-    private func size(_ ranges: [Range<Int>]) -> Int { ranges.reduce(0) { $0 + $1.count } }
-
-    private func writeRanges(_ ranges: [Range<Int>], _ w: inout ProtoWriter) {
-        for range in ranges.reversed() { w.writeRaw(UnsafeRawBufferPointer(rebasing: raw[range])) }
-    }
-
-    /// A request entry (field 1 of the request) around what `body` writes, of `content` bytes.
-    private func write(content: Int? = nil, _ body: (inout ProtoWriter) -> Void) -> [UInt8] {
-        ProtoWriter.withBuffer(size: ProtoSize.lengthDelimited(1, content ?? raw.count)) { w in
-            w.writeMessageField(1, body)
-        }
-    }
-
-    /// The resource's other records, then each scope holding some of `perScope`'s spans.
-    private func write(_ perScope: [[Range<Int>]]) -> [UInt8] {
-        var content = size(others)
-        for (s, spans) in perScope.enumerated() where !spans.isEmpty {
-            content += ProtoSize.lengthDelimited(scopes[s].field, size(scopes[s].others) + size(spans))
-        }
-        return write(content: content) { w in
-            for (s, spans) in perScope.enumerated().reversed() where !spans.isEmpty {
-                w.writeMessageField(scopes[s].field) { w in
-                    writeRanges(spans, &w)
-                    writeRanges(scopes[s].others, &w)
-                }
-            }
-            writeRanges(others, &w)
-        }
     }
 }

@@ -89,25 +89,23 @@ public final class TailSamplingProcessor: Component, TraceConsumer {
         }
         record(filing, now: now)
         guard !filing.lateSampled.isEmpty else { return }
-        let late = (body: filing.lateSampled, spans: filing.lateSampledSpans)
-        queue.async { self.handOver([late]) }
+        let late = filing.lateSampled
+        queue.async { self.handOver([Self.resourceSpans(late)]) }
     }
 
     /// What filing one batch came to, recorded after the lock.
     private struct Filing {
         var newTraces = 0
         var removed: [TraceTable.Removal] = []
-        /// Request entries of spans that follow a sample decision.
-        var lateSampled: [UInt8] = []
-        var lateSampledSpans = 0
+        /// Spans that follow a sample decision.
+        var lateSampled: [TraceSlicePart] = []
         var lateDecisionTimes: [UInt64] = []
         var cacheReleases = [0, 0]
     }
 
     private func file(_ slice: TraceSlice, now: UInt64, _ s: inout State, _ filing: inout Filing) {
         if s.sampledCache?.get(slice.traceID) != nil {
-            filing.lateSampled += slice.requestEntry
-            filing.lateSampledSpans += slice.spanCount
+            filing.lateSampled += slice.parts
             filing.cacheReleases[1] += slice.spanCount
             return
         }
@@ -119,10 +117,7 @@ public final class TailSamplingProcessor: Component, TraceConsumer {
         case .newTrace: filing.newTraces += 1
         case .added: break
         case .late(let sampled, let decidedAt):
-            if sampled {
-                filing.lateSampled += slice.requestEntry
-                filing.lateSampledSpans += slice.spanCount
-            }
+            if sampled { filing.lateSampled += slice.parts }
             filing.lateDecisionTimes.append(decidedAt)
         }
     }
@@ -154,9 +149,9 @@ public final class TailSamplingProcessor: Component, TraceConsumer {
         dispatchPrecondition(condition: .onQueue(queue))
         let started = WallClock.monotonicNano()
         let due = state.withLock { $0.table.takeDue(arrivedBy: cutoff) }
-        var sampled: [(body: [UInt8], spans: Int)] = []
+        var sampled: [[ResourceSpans]] = []
         for trace in due {
-            let keep = decide(trace)
+            let (keep, held) = decide(trace)
             let now = clock()
             let joined = state.withLock { s in
                 let forget = keep ? s.sampledCache != nil : s.notSampledCache != nil
@@ -166,15 +161,16 @@ public final class TailSamplingProcessor: Component, TraceConsumer {
                 metrics.tracesOnMemory.set(s.table.count)
                 return joined
             }
-            if keep { sampled.append((trace.body + joined, trace.spanCount)) }
+            if keep { sampled.append(joined.isEmpty ? held : held + Self.resourceSpans(joined)) }
         }
         handOver(sampled)
         metrics.timerLatency.observe(Int((WallClock.monotonicNano() - started) / 1_000_000))
     }
 
-    /// Runs every policy on one trace and combines their decisions; counts them.
-    private func decide(_ due: TraceTable.Due) -> Bool {
-        let trace = TraceUnderDecision(id: due.id, spanCount: due.spanCount, resourceSpans: OTLPProtoDecoder.heldResourceSpans(due.body))
+    /// Runs every policy on one trace and combines their decisions; counts them. Returns the
+    /// decision and the trace's spans (decoded where a policy read them).
+    private func decide(_ due: TraceTable.Due) -> (Bool, [ResourceSpans]) {
+        let trace = TraceUnderDecision(id: due.id, spanCount: due.spanCount, resourceSpans: Self.resourceSpans(due.parts))
         let second = Int64(clock() / 1_000_000_000)
         var decisions: [SamplingDecision] = []
         for (i, policy) in policies.enumerated() {
@@ -189,28 +185,32 @@ public final class TailSamplingProcessor: Component, TraceConsumer {
         }
         let keep = SamplingDecision.combine(decisions)
         metrics.tracesGlobal[keep ? 1 : 0].add(1)
-        return keep
+        return (keep, trace.resourceSpans)
     }
 
-    /// Hands sampled traces (request bytes each) on in batches of about `handOverSpans` spans. A
-    /// refusal is logged and the batch dropped, as upstream's `releaseSampledTrace` does.
-    private func handOver(_ traces: [(body: [UInt8], spans: Int)]) {
-        var body: [UInt8] = []
+    /// Held spans as values that keep their bytes and decode on first read.
+    private static func resourceSpans(_ parts: [TraceSlicePart]) -> [ResourceSpans] {
+        OTLPProtoDecoder.heldResourceSpans(TraceSlicePart.requestBody(parts))
+    }
+
+    /// Hands sampled traces on in batches of about `handOverSpans` spans. A refusal is logged
+    /// and the batch dropped, as upstream's `releaseSampledTrace` does.
+    private func handOver(_ traces: [[ResourceSpans]]) {
+        var batch = TraceBatch()
         var spans = 0
         for trace in traces {
-            body += trace.body
-            spans += trace.spans
+            batch.resourceSpans += trace
+            spans += trace.reduce(0) { $0 + $1.spanCount }
             if spans >= Self.handOverSpans {
-                send(body)
-                body = []
+                send(batch)
+                batch = TraceBatch()
                 spans = 0
             }
         }
-        if !body.isEmpty { send(body) }
+        if !batch.resourceSpans.isEmpty { send(batch) }
     }
 
-    private func send(_ body: [UInt8]) {
-        let batch = TraceBatch(resourceSpans: OTLPProtoDecoder.heldResourceSpans(body))
+    private func send(_ batch: TraceBatch) {
         do throws(ConsumerError) {
             try next.consume(batch)
         } catch {

@@ -2,8 +2,8 @@ import TraceModel
 import WireFormats
 
 /// The traces a tail sampler holds, at most `capacity` of them, decided or not, in arrival order.
-/// Each undecided trace keeps its spans as `ExportTraceServiceRequest` bytes (the resource and
-/// scope of each part included), a few bytes of bookkeeping beside them. A decided trace keeps
+/// Each undecided trace keeps its spans' records as received, beside the resource and scope
+/// records it shares with the other traces of its request, and a few bytes of bookkeeping. A decided trace keeps
 /// only its decision, for spans that come late, until newer traces push it out. Not thread-safe:
 /// the processor guards it.
 struct TraceTable {
@@ -11,9 +11,9 @@ struct TraceTable {
         var sequence: UInt64
         var arrival: UInt64
         var spanCount: Int
-        /// Request entries (`TraceSlice.requestEntry`) appended as they come; emptied at the decision.
-        var body: [UInt8]
-        /// How much of `body` a decision in progress took.
+        /// Its spans, as they came; emptied at the decision.
+        var parts: [TraceSlicePart]
+        /// How many of `parts` a decision in progress took.
         var taken = 0
         var sampled: Bool?
         var decidedAt: UInt64 = 0
@@ -24,7 +24,7 @@ struct TraceTable {
         var id: TraceID
         var sequence: UInt64
         var spanCount: Int
-        var body: [UInt8]
+        var parts: [TraceSlicePart]
     }
 
     /// What became of spans filed for one trace.
@@ -64,13 +64,13 @@ struct TraceTable {
     mutating func file(_ slice: TraceSlice, now: UInt64, removed: inout [Removal]) -> Filing {
         if let entry = entries[slice.traceID] {
             if let sampled = entry.sampled { return .late(sampled: sampled, decidedAt: entry.decidedAt) }
-            entries[slice.traceID]!.body.append(contentsOf: slice.requestEntry)
+            entries[slice.traceID]!.parts.append(contentsOf: slice.parts)
             entries[slice.traceID]!.spanCount += slice.spanCount
             return .added
         }
         while entries.count >= capacity, let removal = removeOldest() { removed.append(removal) }
         sequence += 1
-        entries[slice.traceID] = Entry(sequence: sequence, arrival: now, spanCount: slice.spanCount, body: slice.requestEntry)
+        entries[slice.traceID] = Entry(sequence: sequence, arrival: now, spanCount: slice.spanCount, parts: slice.parts)
         order.append((slice.traceID, sequence))
         return .newTrace
     }
@@ -83,8 +83,8 @@ struct TraceTable {
             let (id, sequence) = order[next]
             if let entry = entries[id], entry.sequence == sequence {
                 guard entry.arrival <= cutoff else { break }
-                entries[id]!.taken = entry.body.count
-                due.append(Due(id: id, sequence: sequence, spanCount: entry.spanCount, body: entry.body))
+                entries[id]!.taken = entry.parts.count
+                due.append(Due(id: id, sequence: sequence, spanCount: entry.spanCount, parts: entry.parts))
             }
             next += 1
         }
@@ -93,14 +93,14 @@ struct TraceTable {
 
     /// Records the decision on a trace `takeDue` gave; returns the spans that joined it since,
     /// to follow the decision. `forget`: remove the trace at once (a decision cache remembers it).
-    mutating func settle(_ due: Due, sampled: Bool, now: UInt64, forget: Bool) -> [UInt8] {
+    mutating func settle(_ due: Due, sampled: Bool, now: UInt64, forget: Bool) -> [TraceSlicePart] {
         guard let entry = entries[due.id], entry.sequence == due.sequence else { return [] }
-        let joined = Array(entry.body[entry.taken...])
+        let joined = Array(entry.parts[entry.taken...])
         if forget {
             entries[due.id] = nil
             skipLeftHead()
         } else {
-            entries[due.id]!.body = []
+            entries[due.id]!.parts = []
             entries[due.id]!.sampled = sampled
             entries[due.id]!.decidedAt = now
         }
