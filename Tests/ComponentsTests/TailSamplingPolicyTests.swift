@@ -71,6 +71,7 @@ private func decide(_ p: SamplingPolicy, _ t: TraceUnderDecision, second: Int64 
         #expect(SamplingDecision.combine([.invertSampled]) == true)
         #expect(SamplingDecision.combine([.invertSampled, .notSampled]) == false)
         #expect(SamplingDecision.combine([]) == false)
+        #expect(SamplingDecision.combine([.sampled, .dropped]) == false, "a drop wins over everything")
     }
 
     @Test func numericAttribute_treatsZeroAsNoBound_andNonIntsAsZero() throws {

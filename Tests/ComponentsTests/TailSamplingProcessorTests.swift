@@ -98,9 +98,9 @@ private let errorsOnly = """
     }
 
     @Test func config_namesWhatSwiftletLeavesOut() {
-        #expect(configError("sample_on_first_match: true\npolicies: []").contains("sample_on_first_match is not supported"))
         #expect(configError("block_on_overflow: true\npolicies: []").contains("block_on_overflow is not supported"))
-        #expect(configError("policies: [{name: a, type: drop}]").contains("drop policy is not supported"))
+        #expect(configError("policies: [{name: a, type: and, and: {and_sub_policy: [{name: d, type: drop}]}}]")
+            .contains("unknown sampling policy type drop"), "drop is a top-level policy only")
         #expect(configError("policies: [{name: a, type: latency, latency: {threshold_ms: 1, lower: 2}}]").contains("unknown key 'lower'"))
     }
 }
@@ -211,6 +211,33 @@ private let errorsOnly = """
         h.processor.shutdown()
         #expect(h.sampledTraces == [1])
         #expect(throws: ConsumerError.self) { try h.processor.consume(batch([span(trace: 3, id: 3)])) }
+    }
+
+    @Test func dropPolicy_winsOverSamples_andIsCountedAsDropped() throws {
+        let h = try Harness("""
+            decision_wait: 1s
+            policies:
+              - {name: all, type: always_sample}
+              - {name: no-health, type: drop, drop: {drop_sub_policy: [{name: h, type: string_attribute, string_attribute: {key: url.path, values: [/health]}}]}}
+            """)
+        try h.processor.consume(batch([span(trace: 1, id: 1, attributes: [KeyValue("url.path", .string("/health"))]), span(trace: 2, id: 2)]))
+        h.decide()
+        #expect(h.sampledTraces == [2])
+        #expect(h.counter("count_traces_sampled", ["processor": "tail_sampling", "policy": "no-health", "sampled": "false", "decision": "dropped"]) == 1)
+        #expect(h.counter("count_traces_sampled", ["processor": "tail_sampling", "policy": "all", "sampled": "true", "decision": "sampled"]) == 1,
+                "the drop is evaluated first and ends the evaluation")
+        #expect(h.counter("global_count_traces_sampled", ["processor": "tail_sampling", "sampled": "false", "decision": "dropped"]) == 1)
+    }
+
+    @Test func sampleOnFirstMatch_stopsAtTheFirstSample() throws {
+        let policies = "policies: [{name: all, type: always_sample}, {name: errors, type: status_code, status_code: {status_codes: [ERROR]}}]"
+        for (first, counted) in [(true, 0), (false, 1)] {
+            let h = try Harness("decision_wait: 1s\nsample_on_first_match: \(first)\n" + policies)
+            try h.processor.consume(batch([span(trace: 1, id: 1)]))
+            h.decide()
+            #expect(h.sampledTraces == [1])
+            #expect(h.counter("count_traces_sampled", ["processor": "tail_sampling", "policy": "errors", "sampled": "false", "decision": "not_sampled"]) == counted)
+        }
     }
 
     @Test func policyLabel_carriesTheProcessorName() throws {

@@ -30,7 +30,8 @@ extension SamplingPolicy {
             return attributeDecision(trace, key, invert: invert) { value, _ in value.goBool == expected }
         case .ottlCondition(let mode, let span, let events):
             return decide(try OTTLSampling(errorMode: mode, span: span, spanEvent: events, logger: logger).matches(trace))
-        case .and: return try allSample(trace, second: second, logger: logger)
+        case .and: return try allSample(trace, second: second, logger: logger) ? .sampled : .notSampled
+        case .drop: return try allSample(trace, second: second, logger: logger) ? .dropped : .notSampled
         case .composite(let total, _): return try composite(trace, total: total, second: second, logger: logger)
         }
     }
@@ -112,13 +113,13 @@ extension SamplingPolicy {
         return .sampled
     }
 
-    /// and.go: sampled unless a sub-policy says not sampled (inverted or not); an error stops it.
-    private func allSample(_ trace: TraceUnderDecision, second: Int64, logger: Logger) throws(OTTLError) -> SamplingDecision {
+    /// and.go, drop.go: true unless a sub-policy says not sampled (inverted or not); an error stops it.
+    private func allSample(_ trace: TraceUnderDecision, second: Int64, logger: Logger) throws(OTTLError) -> Bool {
         for child in children {
             let decision = try child.evaluate(trace, second: second, logger: logger)
-            if decision == .notSampled || decision == .invertNotSampled { return .notSampled }
+            if decision == .notSampled || decision == .invertNotSampled { return false }
         }
-        return .sampled
+        return true
     }
 
     /// composite.go: the first sub-policy (in `composite_sub_policy` order) that samples decides:

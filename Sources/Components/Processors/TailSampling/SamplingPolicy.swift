@@ -1,17 +1,21 @@
 import TraceModel
 
 /// What one policy says of a trace. The inverted kinds come from `invert_match` and weigh
-/// differently when the processor combines decisions (`SamplingDecision.combine`).
+/// differently when the processor combines decisions (`SamplingDecision.combine`); `dropped`
+/// comes from a `drop` policy.
 enum SamplingDecision: Sendable, Equatable {
-    case notSampled, sampled, invertNotSampled, invertSampled
+    case notSampled, sampled, invertNotSampled, invertSampled, dropped
 
     /// Whether it counts as sampled in the `sampled` metric label, as upstream's `decisionToAttributes`.
     var isSampled: Bool { self == .sampled || self == .invertSampled }
 
-    /// processor.go `makeDecision`: an inverted not-sample wins over everything; then any sample;
-    /// then an inverted sample if no policy said not-sample; else not sampled.
+    /// Its `decision` metric label's index: not_sampled, sampled, dropped.
+    var labelIndex: Int { self == .dropped ? 2 : isSampled ? 1 : 0 }
+
+    /// processor.go `makeDecision`: a drop wins over everything, then an inverted not-sample;
+    /// then any sample; then an inverted sample if no policy said not-sample; else not sampled.
     static func combine(_ decisions: [SamplingDecision]) -> Bool {
-        if decisions.contains(.invertNotSampled) { return false }
+        if decisions.contains(.dropped) || decisions.contains(.invertNotSampled) { return false }
         if decisions.contains(.sampled) { return true }
         return decisions.contains(.invertSampled) && !decisions.contains(.notSampled)
     }
@@ -48,7 +52,7 @@ final class SamplingPolicy: @unchecked Sendable {
         var threshold: UInt64 = 0
         var cacheSize = 1
         switch config.rule {
-        case .and(let subs): children = subs.map(SamplingPolicy.init)
+        case .and(let subs), .drop(let subs): children = subs.map(SamplingPolicy.init)
         case .composite(_, let subs):
             children = subs.map { SamplingPolicy($0.policy) }
             shares = subs.map(\.spansPerSecond)

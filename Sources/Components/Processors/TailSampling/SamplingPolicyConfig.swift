@@ -8,6 +8,11 @@ struct SamplingPolicyConfig: Sendable {
     var name: String
     var rule: Rule
 
+    var isDrop: Bool {
+        if case .drop = rule { return true }
+        return false
+    }
+
     indirect enum Rule: Sendable {
         case alwaysSample
         case latency(thresholdMs: Int64, upperThresholdMs: Int64)
@@ -23,11 +28,13 @@ struct SamplingPolicyConfig: Sendable {
         case booleanAttribute(key: String, value: Bool, invertMatch: Bool)
         case ottlCondition(errorMode: OTTLErrorMode, span: [OTTLBoolean], spanEvent: [OTTLBoolean])
         case and([SamplingPolicyConfig])
+        /// Sub-policies as `and` takes them; the trace is dropped when all of them sample it.
+        case drop([SamplingPolicyConfig])
         /// Sub-policies in `composite_sub_policy` order, each with its spans-per-second share.
         case composite(maxTotalSpansPerSecond: Int64, subPolicies: [(policy: SamplingPolicyConfig, spansPerSecond: Int64)])
     }
 
-    /// Where a policy list sits: `and` takes only the plain policies, `composite` also `and`.
+    /// Where a policy list sits: `and` and `drop` take only the plain policies, `composite` also `and`.
     enum Level {
         case top, compositeSub, andSub
 
@@ -61,7 +68,7 @@ struct SamplingPolicyConfig: Sendable {
         case "and" where level.allowsAnd:
             return .and(try parseList(try section(r, "and"), "and_sub_policy", level: .andSub))
         case "composite" where level == .top: return try composite(try section(r, "composite"))
-        case "drop": throw r.error("type", "the drop policy is not supported by Swiftlet's tail_sampling")
+        case "drop" where level == .top: return .drop(try parseList(try section(r, "drop"), "drop_sub_policy", level: .andSub))
         default:
             guard let parse = sharedRules[type] else { throw r.error("type", "unknown sampling policy type \(type)") }
             return try parse(try section(r, type))

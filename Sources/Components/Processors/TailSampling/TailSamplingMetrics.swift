@@ -1,9 +1,9 @@
 /// The tail sampler's self-metrics, named as upstream's `metadata.yaml` names them (Prometheus
 /// form), each also labelled with the processor's id.
 struct TailSamplingMetrics: Sendable {
-    /// `count_traces_sampled` per top-level policy: [not sampled, sampled].
+    /// `count_traces_sampled` per top-level policy, by `SamplingDecision.labelIndex`.
     let tracesByPolicy: [[SelfMetrics.Counter]]
-    /// `global_count_traces_sampled`: [not sampled, sampled].
+    /// `global_count_traces_sampled`, by `SamplingDecision.labelIndex`.
     let tracesGlobal: [SelfMetrics.Counter]
     let droppedTooEarly: SelfMetrics.Counter
     let evaluationErrors: SelfMetrics.Counter
@@ -23,20 +23,21 @@ struct TailSamplingMetrics: Sendable {
     /// name and a dot when it has one.
     init(_ metrics: SelfMetrics, processor: String, policyLabels: [String]) {
         let p = Self.prefix
-        func decision(_ sampled: Bool) -> (String, String) { sampled ? ("true", "sampled") : ("false", "not_sampled") }
+        // processor.go decisionToAttributes, in `SamplingDecision.labelIndex` order.
+        let decisions = [("false", "not_sampled"), ("true", "sampled"), ("false", "dropped")]
         tracesByPolicy = policyLabels.map { policy in
-            [false, true].map { s in
+            decisions.map { sampled, decision in
                 metrics.counter(p + "count_traces_sampled", help: "Count of traces that were sampled or not per sampling policy",
-                                labels: ["processor": processor, "policy": policy, "sampled": decision(s).0, "decision": decision(s).1])
+                                labels: ["processor": processor, "policy": policy, "sampled": sampled, "decision": decision])
             }
         }
-        tracesGlobal = [false, true].map { s in
+        tracesGlobal = decisions.map { sampled, decision in
             metrics.counter(p + "global_count_traces_sampled", help: "Global count of traces that were sampled or not by at least one policy",
-                            labels: ["processor": processor, "sampled": decision(s).0, "decision": decision(s).1])
+                            labels: ["processor": processor, "sampled": sampled, "decision": decision])
         }
-        cacheReleases = [false, true].map { s in
+        cacheReleases = ["false", "true"].map { sampled in
             metrics.counter(p + "early_releases_from_cache_decision", help: "Number of spans that were able to be immediately released due to a decision cache hit.",
-                            labels: ["processor": processor, "sampled": decision(s).0])
+                            labels: ["processor": processor, "sampled": sampled])
         }
         let labels: KeyValuePairs<String, String> = ["processor": processor]
         droppedTooEarly = metrics.counter(p + "sampling_trace_dropped_too_early",

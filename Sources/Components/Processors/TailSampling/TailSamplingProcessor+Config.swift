@@ -13,6 +13,8 @@ extension TailSamplingProcessor {
         var sampledCacheSize = 0
         var nonSampledCacheSize = 0
         var policies: [SamplingPolicyConfig] = []
+        /// Stop evaluating at the first policy that samples.
+        var sampleOnFirstMatch = false
 
         static func parse(_ r: ConfigReader) throws(ConfigError) -> Config {
             var c = Config()
@@ -25,6 +27,7 @@ extension TailSamplingProcessor {
                 guard c.sampledCacheSize >= 0 else { throw cache.error("sampled_cache_size", "must not be negative") }
                 guard c.nonSampledCacheSize >= 0 else { throw cache.error("non_sampled_cache_size", "must not be negative") }
             }
+            c.sampleOnFirstMatch = try r.bool("sample_on_first_match") ?? false
             try refuseUnsupported(r)
             guard c.decisionWait > .zero else { throw r.error("decision_wait", "must be greater than 0") }
             guard c.numTraces > 0 else { throw r.error("num_traces", "must be greater than 0") }
@@ -35,7 +38,7 @@ extension TailSamplingProcessor {
 
         /// Upstream keys Swiftlet does not implement: an error naming each, never a silent default.
         private static func refuseUnsupported(_ r: ConfigReader) throws(ConfigError) {
-            for key in ["sample_on_first_match", "block_on_overflow", "drop_pending_traces_on_shutdown", "maximum_trace_size_bytes"] where r.node(key) != nil {
+            for key in ["block_on_overflow", "drop_pending_traces_on_shutdown", "maximum_trace_size_bytes"] where r.node(key) != nil {
                 throw r.error(key, "\(key) is not supported by Swiftlet's tail_sampling; remove it")
             }
         }

@@ -45,10 +45,12 @@ public final class TailSamplingProcessor: Component, TraceConsumer {
         self.next = next
         self.clock = clock
         logger = context.logger
-        policies = config.policies.map(SamplingPolicy.init)
+        // processor.go loadSamplingPolicy: drop policies first, as a drop decides alone.
+        let ordered = config.policies.filter(\.isDrop) + config.policies.filter { !$0.isDrop }
+        policies = ordered.map(SamplingPolicy.init)
         let name = context.id.name
         metrics = TailSamplingMetrics(context.metrics, processor: context.id.description,
-                                      policyLabels: config.policies.map { name.isEmpty ? $0.name : "\(name).\($0.name)" })
+                                      policyLabels: ordered.map { name.isEmpty ? $0.name : "\(name).\($0.name)" })
         let expected = config.expectedNewTracesPerSec * Int(config.decisionWait.components.seconds)
         state = Mutex(State(table: TraceTable(capacity: config.numTraces, expected: expected),
                             sampledCache: config.sampledCacheSize > 0 ? LRUCache(capacity: config.sampledCacheSize) : nil,
@@ -173,18 +175,20 @@ public final class TailSamplingProcessor: Component, TraceConsumer {
         let trace = TraceUnderDecision(id: due.id, spanCount: due.spanCount, resourceSpans: Self.resourceSpans(due.parts))
         let second = Int64(clock() / 1_000_000_000)
         var decisions: [SamplingDecision] = []
-        for (i, policy) in policies.enumerated() {
+        evaluation: for (i, policy) in policies.enumerated() {
             do throws(OTTLError) {
                 let decision = try policy.evaluate(trace, second: second, logger: logger)
                 decisions.append(decision)
-                metrics.tracesByPolicy[i][decision.isSampled ? 1 : 0].add(1)
+                metrics.tracesByPolicy[i][decision.labelIndex].add(1)
+                // makeDecision: a drop ends the evaluation; so does a sample under sample_on_first_match.
+                if decision == .dropped || (config.sampleOnFirstMatch && decision == .sampled) { break evaluation }
             } catch {
                 metrics.evaluationErrors.add(1)
                 logger.debug("Sampling policy error", ["policy": policy.name, "error": error.description])
             }
         }
         let keep = SamplingDecision.combine(decisions)
-        metrics.tracesGlobal[keep ? 1 : 0].add(1)
+        metrics.tracesGlobal[decisions.contains(.dropped) ? 2 : keep ? 1 : 0].add(1)
         return (keep, trace.resourceSpans)
     }
 
