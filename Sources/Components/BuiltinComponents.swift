@@ -14,6 +14,7 @@ public enum BuiltinComponents {
         FilterProcessor.factory,
         TransformProcessor.factory,
         ProbabilisticSampler.factory,
+        TailSamplingProcessor.factory,
         DebugExporter.factory,
         DebugExporter.loggingFactory,
         OTLPGRPCExporter.factory,

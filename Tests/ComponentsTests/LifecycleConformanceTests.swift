@@ -21,6 +21,7 @@ let conformanceFixtures: [String: String] = [
     "k8sattributes": "passthrough: true\n",
     "k8s_attributes": "passthrough: true\n",
     "probabilistic_sampler": "sampling_percentage: 100\n",
+    "tail_sampling": "decision_wait: 1s\npolicies:\n  - {name: all, type: always_sample}\n",
     "debug": "verbosity: basic\n",
     "logging": "loglevel: warn\n",
     "health_check": "endpoint: 127.0.0.1:0\n",
