@@ -199,3 +199,47 @@ def test_k8sattributes_runs_as_a_service_account_allowed_to_watch_what_it_reads(
     allowed = {(group, resource) for rule in role["rules"] for group in rule["apiGroups"] for resource in rule["resources"]
                if {"get", "list", "watch"} <= set(rule["verbs"])}
     assert {("", "pods"), ("", "namespaces"), ("apps", "replicasets")} <= allowed, allowed
+
+
+def _two_tier() -> list[dict]:
+    return [d for d in yaml.safe_load_all((REPO / "config" / "kubernetes" / "two-tier" / "two-tier.yaml").read_text()) if d]
+
+
+def test_two_tier_configs_validate(tmp_path):
+    from conftest import run_cli
+    configs = {d["metadata"]["name"]: d["data"]["config.yaml"] for d in _two_tier() if d["kind"] == "ConfigMap"}
+    assert set(configs) == {"otel-agent-config", "otel-gateway-config"}
+    for name, text in configs.items():
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(text)
+        p = run_cli("validate", "--config", str(path))
+        assert p.returncode == 0, f"{name}: {p.stderr}"
+    agent = yaml.safe_load(configs["otel-agent-config"])
+    gateway = yaml.safe_load(configs["otel-gateway-config"])
+    assert agent["service"]["pipelines"]["traces"]["exporters"] == ["loadbalancing"]
+    assert "tail_sampling" in gateway["service"]["pipelines"]["traces"]["processors"]
+    assert len(gateway["processors"]["tail_sampling"]["policies"]) >= 4
+
+
+def test_two_tier_agents_route_over_the_headless_gateway_service_they_may_watch():
+    docs = _two_tier()
+    one = lambda kind, name: next(d for d in docs if d["kind"] == kind and d["metadata"]["name"] == name)
+    agent_cfg = yaml.safe_load(one("ConfigMap", "otel-agent-config")["data"]["config.yaml"])
+    service, namespace = agent_cfg["exporters"]["loadbalancing"]["resolver"]["k8s"]["service"].split(".")
+    headless = one("Service", service)
+    assert headless["metadata"]["namespace"] == namespace and headless["spec"]["clusterIP"] == "None"
+    gateway = one("Deployment", "otel-gateway")
+    assert headless["spec"]["selector"].items() <= gateway["spec"]["template"]["metadata"]["labels"].items()
+    agent = one("Deployment", "otel-agent")
+    account = agent["spec"]["template"]["spec"]["serviceAccountName"]
+    binding = next(d for d in docs if d["kind"] == "RoleBinding" and any(s["name"] == account for s in d["subjects"]))
+    role = one("Role", binding["roleRef"]["name"])
+    assert any("endpointslices" in r["resources"] and {"get", "list", "watch"} <= set(r["verbs"])
+               and "discovery.k8s.io" in r["apiGroups"] for r in role["rules"])
+    for deployment in ("otel-agent", "otel-gateway"):
+        hpa = next(d for d in docs if d["kind"] == "HorizontalPodAutoscaler" and d["spec"]["scaleTargetRef"]["name"] == deployment)
+        assert hpa["spec"]["metrics"][0]["resource"]["name"] == "cpu"
+        labels = one("Deployment", deployment)["spec"]["template"]["metadata"]["labels"]
+        assert any(d["kind"] == "PodDisruptionBudget" and d["spec"]["selector"]["matchLabels"].items() <= labels.items() for d in docs)
+        container = one("Deployment", deployment)["spec"]["template"]["spec"]["containers"][0]
+        assert container["resources"]["requests"]["cpu"], "an HPA on CPU needs a CPU request"
