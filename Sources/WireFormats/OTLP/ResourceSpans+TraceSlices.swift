@@ -62,8 +62,7 @@ extension ResourceSpans {
         }
         return bytes.withUnsafeBytes { raw in
             let message = UnsafeRawBufferPointer(rebasing: raw[range])
-            var cutter = TraceSliceCutter(message)
-            return (try? cutter.slices()) ?? []
+            return (try? TraceSliceCutter(message).slices()) ?? []
         }
     }
 }
@@ -96,30 +95,20 @@ extension OTLPProtoDecoder {
     }
 }
 
-/// Reads one `ResourceSpans` message once and cuts its span records per trace and scope.
+/// Cuts one `ResourceSpans` message's span records per trace and scope.
 private struct TraceSliceCutter {
-    struct Scope {
-        var field: UInt32
-        /// Records of the scope message other than its spans (scope, schema_url), tag included.
-        var others: [Range<Int>] = []
-        var spans: [(traceID: TraceID, record: Range<Int>)] = []
-    }
-
     let raw: UnsafeRawBufferPointer
-    /// Records of the resource message other than its scopes (resource, schema_url).
-    var others: [Range<Int>] = []
-    var scopes: [Scope] = []
 
     init(_ raw: UnsafeRawBufferPointer) {
         self.raw = raw
     }
 
-    mutating func slices() throws(ProtoDecodeError) -> [TraceSlice] {
-        try read()
-        let resourceRecords = copy(others)
+    func slices() throws(ProtoDecodeError) -> [TraceSlice] {
+        let records = try ResourceSpansRecords(raw)
+        let resourceRecords = copy(records.others)
         var order: [TraceID] = []
         var slices: [TraceID: TraceSlice] = [:]
-        for scope in scopes {
+        for scope in records.scopes {
             let shared = SpanScopeBytes(resourceRecords: resourceRecords, scopeField: scope.field, scopeRecords: copy(scope.others))
             var recordsOf: [TraceID: [Range<Int>]] = [:]
             var scopeOrder: [TraceID] = []
@@ -128,13 +117,13 @@ private struct TraceSliceCutter {
                 recordsOf[span.traceID, default: []].append(span.record)
             }
             for id in scopeOrder {
-                let records = recordsOf[id]!
-                let part = TraceSlicePart(scope: shared, spanRecords: copy(records))
+                let spanRecords = recordsOf[id]!
+                let part = TraceSlicePart(scope: shared, spanRecords: copy(spanRecords))
                 if slices[id] == nil {
                     order.append(id)
                     slices[id] = TraceSlice(traceID: id, spanCount: 0, parts: [])
                 }
-                slices[id]!.spanCount += records.count
+                slices[id]!.spanCount += spanRecords.count
                 slices[id]!.parts.append(part)
             }
         }
@@ -147,51 +136,6 @@ private struct TraceSliceCutter {
         out.reserveCapacity(ranges.reduce(0) { $0 + $1.count })
         for range in ranges { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[range])) }
         return out
-    }
-
-    private mutating func read() throws(ProtoDecodeError) {
-        var reader = ProtoReader(raw)
-        while !reader.isAtEnd {
-            let tag = try reader.readTag()
-            if tag.field == 2 || tag.field == 1000 {
-                scopes.append(try readScope(try reader.message(tag), field: tag.field))
-            } else {
-                try reader.skip(wireType: tag.wireType)
-                others.append(tag.start..<reader.position)
-            }
-        }
-    }
-
-    private func readScope(_ message: ProtoReader, field: UInt32) throws(ProtoDecodeError) -> Scope {
-        var scope = Scope(field: field)
-        var reader = message
-        while !reader.isAtEnd {
-            let tag = try reader.readTag()
-            if tag.field == 2 {
-                let span = try reader.message(tag)
-                scope.spans.append((try Self.traceID(of: span), tag.start..<reader.position))
-            } else {
-                try reader.skip(wireType: tag.wireType)
-                scope.others.append(tag.start..<reader.position)
-            }
-        }
-        return scope
-    }
-
-    /// The span's `trace_id` (the last one, as protobuf reads a repeated singular field); zero
-    /// when absent or not 16 bytes.
-    private static func traceID(of span: ProtoReader) throws(ProtoDecodeError) -> TraceID {
-        var reader = span
-        var id = TraceID.zero
-        while !reader.isAtEnd {
-            let tag = try reader.readTag()
-            if tag.field == 1, tag.wireType == WireType.len {
-                id = TraceID(bytes: try reader.readLengthDelimited().unreadBytes) ?? .zero
-            } else {
-                try reader.skip(wireType: tag.wireType)
-            }
-        }
-        return id
     }
 
     static func countSpans(_ resourceSpans: ProtoReader) throws(ProtoDecodeError) -> Int {
