@@ -42,10 +42,11 @@ def _kv(k, v):
     return _field(1, k.encode()) + _field(2, _field(1, v.encode()))
 
 
-def otlp_proto():
-    """ExportTraceServiceRequest: resource_spans { resource, scope_spans { scope, spans } }."""
+def otlp_proto(span_list=None):
+    """ExportTraceServiceRequest: resource_spans { resource, scope_spans { scope, spans } }, of
+    `spans()` unless given others of their shape."""
     body = b""
-    for s in spans():
+    for s in (spans() if span_list is None else span_list):
         span = _field(1, s["trace"]) + _field(2, s["span"]) + _field(4, s["parent"]) + _field(5, s["name"].encode())
         span += bytes([0x30, 2])  # kind SERVER
         span += b"\x39" + s["start"].to_bytes(8, "little") + b"\x41" + s["end"].to_bytes(8, "little")
