@@ -18,7 +18,8 @@ PATHS = ["OTLP/HTTP protobuf", "OTLP/HTTP protobuf, TLS", "OTLP/HTTP protobuf, g
          "OTLP/HTTP JSON", "OTLP/gRPC", "OTLP/gRPC, TLS",
          "OTLP/gRPC, gzip out", "Zipkin v2 JSON", "Jaeger Thrift/HTTP"] + [
          "OTLP/HTTP protobuf, processors: " + p for p in ("k8sattributes", "resource", "attributes", "filter", "transform",
-                                                          "resource + attributes + filter", "k8sattributes + resource + filter")]
+                                                          "resource + attributes + filter", "k8sattributes + resource + filter")] + [
+         "OTLP/HTTP protobuf, exporter: loadbalancing to 3 backends"]
 # The seed's own config is a row when ../shared holds it (it is read from there, never copied).
 SEED_ROW = "OTLP/HTTP protobuf, the seed's config (gzip out)"
 SEED_CONFIG = REPO.parent / "shared" / "reference" / "deployment" / "collector-config.yaml"
