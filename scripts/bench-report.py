@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Runs `make bench`'s programs, scripts/footprint.py, scripts/bench.py (the harness: every
-path beside rotel and the floors, one table) and scripts/trace-query-bench.py (search over 1M
-spans), and writes their output to BENCHMARKS.md, newest run
+path beside rotel and the floors, one table), scripts/trace-query-bench.py (search over 1M
+spans), scripts/two_tier.py (a balancer and three gateways flat out) and
+scripts/tail_sampling_gateway.py (a tail_sampling gateway at 10k spans/s), and writes their output to BENCHMARKS.md, newest run
 first, under the date, the machine (cores, CPU model, kernel), the commit, the load average before
 and after (other work on the machine moves the figures) and the exact command behind each block.
 Earlier runs stay below: the file keeps the history.
@@ -60,7 +61,10 @@ def main():
     blocks, failed = [], False
     for title, argv in [("Footprint", ["python3", "scripts/footprint.py", rel(swiftlet), "10"]),
                         ("Every path, beside rotel and the floors", bench),
-                        ("Search over 1M spans (tracestore + trace_query)", ["python3", "scripts/trace-query-bench.py", rel(swiftlet)])]:
+                        ("Search over 1M spans (tracestore + trace_query)", ["python3", "scripts/trace-query-bench.py", rel(swiftlet)]),
+                        ("Two tiers: one loadbalancing Swiftlet, three gateways", ["python3", "scripts/two_tier.py", rel(swiftlet)]),
+                        ("A gateway with tail_sampling, at 10k spans/s of new traces",
+                         ["python3", "scripts/tail_sampling_gateway.py", rel(swiftlet)])]:
         text, rc = run(argv)
         failed |= rc != 0
         blocks.append((title, argv, text, rc))
