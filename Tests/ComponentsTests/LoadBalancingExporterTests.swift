@@ -1,8 +1,10 @@
 @testable import Components
 import Config
 import Pipeline
+import Synchronization
 import Testing
 import TraceModel
+import WireFormats
 
 // Vectors from the Collector's loadbalancing exporter tests (consistent_hashing_test.go), so a
 // fleet mixing Collectors and Swiftlets routes alike.
@@ -95,4 +97,30 @@ private func lbProblems(_ body: String) -> String {
     #expect(lbProblems("sending_queue:\n  enabled: true\nresolver:\n  static:\n    hostnames: [a]").contains("sending_queue"))
     #expect(lbProblems("resolver:\n  static:\n    hostnames: [a]\n    weights: [1]").contains("weights"))
     #expect(lbProblems("resolver:\n  static:\n    hostnames: [a]\nprotocol:\n  otlp:\n    sending_queue:\n      storage: file_storage").contains("storage"))
+}
+
+@Test func k8sResolver_takesReadyEndpointsOfEverySlice_perPort_andFollowsChanges() throws {
+    let metrics = SelfMetrics()
+    let seen = Mutex<[[String]]>([])
+    let publisher = BackendListPublisher(metrics: ResolverMetrics(metrics, resolver: "k8s"))
+    publisher.connect { list in seen.withLock { $0.append(list) } }
+    func slice(_ name: String, _ endpoints: String) throws -> JSONValue {
+        try JSONValue.parse(Array(#"{"metadata": {"name": "\#(name)"}, "endpoints": [\#(endpoints)]}"#.utf8))
+    }
+    let a = try slice("gw-a", #"{"addresses": ["10.0.0.1"], "hostname": "gw-0", "conditions": {"ready": true}},"#
+        + #"{"addresses": ["10.0.0.2"], "hostname": "gw-1", "conditions": {"ready": false}},"#
+        + #"{"addresses": ["fd00::3"], "hostname": "gw-2", "conditions": {}}"#)
+    let b = try slice("gw-b", #"{"addresses": ["10.0.0.4"], "hostname": "gw-3"}"#)
+    let byAddress = KubernetesBackendResolver(name: "gw", namespace: "obs", ports: [4317, 55690], timeout: .seconds(1), returnHostnames: false,
+                                              publisher: publisher, logger: CapturedLog().logger())
+    byAddress.apply(.replaced([a, b]))
+    #expect(seen.withLock { $0.last } == ["10.0.0.1:4317", "10.0.0.1:55690", "10.0.0.4:4317", "10.0.0.4:55690",
+                                         "[fd00::3]:4317", "[fd00::3]:55690"])
+    byAddress.apply(.deleted(b))
+    byAddress.apply(.deleted(b))  // no change: not published again
+    #expect(seen.withLock { $0.count } == 2 && seen.withLock { $0.last }?.count == 4)
+    let byName = KubernetesBackendResolver(name: "gw", namespace: "obs", ports: [4317], timeout: .seconds(1), returnHostnames: true,
+                                           publisher: BackendListPublisher(metrics: ResolverMetrics(metrics, resolver: "k8s")),
+                                           logger: CapturedLog().logger())
+    #expect(byName.backends(of: a) == ["gw-0.gw.obs:4317", "gw-2.gw.obs:4317"])
 }
