@@ -171,13 +171,18 @@ public struct TraceBatch: Equatable, Sendable {
 public struct RequestContext: Equatable, Sendable {
     /// The sender's IP address, without port ("" when not known).
     public var peerIP: String
+    /// The request's header fields (gRPC metadata), by lowercased name, when the receiver was
+    /// asked to keep them (`include_metadata`): the Collector's `client.Info.Metadata`.
+    public var metadata: [String: [String]] = [:]
 
-    public init(peerIP: String) {
+    public init(peerIP: String, metadata: [String: [String]] = [:]) {
         self.peerIP = peerIP
+        self.metadata = metadata
     }
 
     /// From a remote address as connections name it: `1.2.3.4:5678` or `[::1]:5678`.
-    public init(remoteAddress: String) {
+    public init(remoteAddress: String, metadata: [String: [String]] = [:]) {
+        self.metadata = metadata
         var text = Substring(remoteAddress)
         if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
             text = text[text.index(after: text.startIndex)..<close]

@@ -243,7 +243,8 @@ private func dict(_ pairs: KeyValuePairs<String, AnyValue>) -> [String: AnyValue
         ("actions: [{key: a, action: delete, pattern: \"(a)\\\\1\"}]", "backreference"),
         ("actions: [{key: a, action: insert, value: 1, pattern: x}]", "does not use the \"pattern\" field"),
         ("actions: [{key: a, action: insert, value: 1, typo: 1}]", "unknown key 'typo'"),
-        ("actions: [{key: a, action: insert, from_context: metadata.x}]", "from_context"),
+        ("actions: [{key: a, action: insert, from_context: auth.subject}]", "the authenticator's attributes do not reach processors"),
+        ("actions: [{key: a, action: insert, value: 1, from_context: metadata.x}]", "multiple value sources"),
         ("actions: [{key: a, action: delete}]\ninclude: {}", "at least one of"),
         ("actions: [{key: a, action: delete}]\ninclude: {services: [a]}", "unrecognized match_type: ''"),
         ("actions: [{key: a, action: delete}]\ninclude: {match_type: strict, span_kinds: [server]}", "standard span kinds"),
@@ -254,4 +255,24 @@ private func dict(_ pairs: KeyValuePairs<String, AnyValue>) -> [String: AnyValue
         let error = configError(yaml)
         #expect(error?.contains(message) == true, "\(yaml): \(error ?? "no error")")
     }
+}
+
+@Test func attributes_fromContext_readsTheSendersAddressAndMetadata_asUpstream() throws {
+    let p = try attributesProcessor("""
+        actions:
+          - {key: client.ip, action: insert, from_context: client.address}
+          - {key: tenant, action: upsert, from_context: metadata.X-Scope-OrgID}
+          - {key: team, action: upsert, from_context: x-team}
+          - {key: absent, action: insert, from_context: metadata.missing}
+        """)
+    var b = batch(service: "cart", name: "span", [KeyValue("tenant", .string("old"))])
+    b.context = RequestContext(remoteAddress: "[fd00::7]:51000", metadata: ["x-scope-orgid": ["acme", "beta"], "x-team": ["payments"]])
+    p.process(&b)
+    let out = b.resourceSpans[0].scopeSpans[0].spans[0].attributes
+    #expect(out[key: "client.ip"] == .string("fd00::7"))
+    #expect(out[key: "tenant"] == .string("acme;beta"))
+    #expect(out[key: "team"] == .string("payments"))
+    #expect(out[key: "absent"] == nil)
+    // No context (batches of several senders merged): the address is empty, metadata absent.
+    #expect(run(p, [KeyValue("tenant", .string("old"))]) == ["client.ip": .string(""), "tenant": .string("old")])
 }

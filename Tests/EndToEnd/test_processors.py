@@ -242,3 +242,44 @@ def test_probabilistic_sampler_keeps_the_traces_the_collector_keeps(swiftlet_fac
     # A kept span says how it was sampled: 25 % is the threshold c (OpenTelemetry's tracestate th).
     states = {span.trace_state for _, _, span in backend.recorder.spans()}
     assert all(s.startswith("ot=rv:") and s.endswith(";th:c") for s in states), states
+
+
+def test_from_context_reads_the_senders_address_and_the_metadata_receivers_keep(swiftlet_factory, backend):
+    """`include_metadata: true` on the OTLP HTTP and gRPC receivers and on Zipkin keeps each
+    request's header fields with its spans; `attributes` and `resource` read them with
+    `from_context` (`metadata.<key>`, a bare key, `client.address`), before `batch` merges senders."""
+    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GRPCSpanExporter
+    ports = Ports()
+    zipkin, grpc_port = free_port(), free_port()
+    cfg = base_config(ports, processors=("resource", "attributes", "batch"), http_extra={"include_metadata": True})
+    cfg["receivers"]["otlp"]["protocols"]["grpc"] = {"endpoint": f"127.0.0.1:{grpc_port}", "include_metadata": True}
+    cfg["receivers"]["zipkin"] = {"endpoint": f"127.0.0.1:{zipkin}", "include_metadata": True}
+    cfg["processors"]["resource"] = {"attributes": [{"key": "tenant", "from_context": "metadata.X-Scope-OrgID", "action": "upsert"}]}
+    cfg["processors"]["attributes"] = {"actions": [
+        {"key": "client.ip", "from_context": "client.address", "action": "insert"},
+        {"key": "team", "from_context": "x-team", "action": "upsert"},
+    ]}
+    cfg["processors"]["batch"] = {"timeout": "50ms"}
+    cfg["exporters"]["otlp"] = {"endpoint": f"127.0.0.1:{backend.port}", "tls": {"insecure": True}}
+    pipeline = cfg["service"]["pipelines"]["traces"]
+    pipeline["receivers"], pipeline["exporters"] = ["otlp", "zipkin"], ["otlp"]
+    swiftlet_factory(config=cfg, ports=ports)
+    headers = {"X-Scope-OrgID": "acme", "X-Team": "payments"}
+    for service, exporter in (
+            ("http-sender", HTTPSpanExporter(endpoint=f"http://127.0.0.1:{ports.otlp}/v1/traces", headers=headers)),
+            ("grpc-sender", GRPCSpanExporter(endpoint=f"127.0.0.1:{grpc_port}", insecure=True, headers={k.lower(): v for k, v in headers.items()})),
+            ("zipkin-sender", ZipkinExporter(endpoint=f"http://127.0.0.1:{zipkin}/api/v2/spans"))):
+        provider = TracerProvider(resource=Resource.create({"service.name": service}))
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        provider.get_tracer("e2e.context").start_span("with-context").end()
+        provider.shutdown()
+    assert backend.recorder.wait_for_spans(3)
+    by_service = {}
+    for rs, _, span in backend.recorder.spans():
+        resource = _attrs(rs.resource.attributes)
+        by_service[resource["service.name"]] = (resource, _attrs(span.attributes))
+    for service in ("http-sender", "grpc-sender"):
+        resource, attrs = by_service[service]
+        assert resource["tenant"] == "acme" and attrs["team"] == "payments" and attrs["client.ip"] == "127.0.0.1", (service, resource, attrs)
+    resource, attrs = by_service["zipkin-sender"]  # the Zipkin exporter sends no such headers
+    assert "tenant" not in resource and "team" not in attrs and attrs["client.ip"] == "127.0.0.1", (resource, attrs)

@@ -14,6 +14,8 @@ public struct GRPCServerSettings: Sendable, Equatable {
     public var auth: AuthSettings?
     /// `tls`: gRPC over TLS, ALPN `h2`.
     public var tls: TLSConfiguration?
+    /// `include_metadata`: each call's metadata goes with its spans (request context).
+    public var includeMetadata = false
 
     public init(endpoint: String) {
         self.endpoint = endpoint
@@ -36,10 +38,10 @@ public struct GRPCServerSettings: Sendable, Equatable {
             guard streams >= 0 else { throw r.error("max_concurrent_streams", "must not be negative") }
             c.maxConcurrentStreams = streams == 0 ? c.maxConcurrentStreams : streams
         }
-        // Socket buffer hints and metadata passing: accepted as upstream, no effect here.
+        // Socket buffer hints: accepted as upstream, no effect here.
         _ = try r.int("read_buffer_size")
         _ = try r.int("write_buffer_size")
-        _ = try r.bool("include_metadata")
+        c.includeMetadata = try r.bool("include_metadata") ?? false
         c.auth = try AuthSettings.parse(in: r, requestParams: false)
         c.tls = try TLSSettings.parseServer(r)
         return c

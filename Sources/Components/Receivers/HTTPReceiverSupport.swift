@@ -15,6 +15,8 @@ public struct HTTPServerSettings: Sendable, Equatable {
     public var auth: AuthSettings?
     /// `tls`: HTTPS on the same port (HTTP/2 by ALPN too).
     public var tls: TLSConfiguration?
+    /// `include_metadata`: each request's header fields go with its spans (request context).
+    public var includeMetadata = false
 
     public init(endpoint: String) {
         self.endpoint = endpoint
@@ -32,6 +34,7 @@ public struct HTTPServerSettings: Sendable, Equatable {
         s.cors = try r.child("cors").map { r throws(ConfigError) in try CORSConfig.parse(r) }
         s.auth = try AuthSettings.parse(in: r, requestParams: true)
         s.tls = try TLSSettings.parseServer(r)
+        s.includeMetadata = try r.bool("include_metadata") ?? false
         return s
     }
 

@@ -2,26 +2,27 @@ import Transport
 import TraceModel
 
 extension [AttributeAction] {
-    /// Applies the actions in order to one attribute list, as the Collector's `AttrProc.Process`.
-    func apply(to attributes: inout [KeyValue]) {
-        for action in self { action.apply(to: &attributes) }
+    /// Applies the actions in order to one attribute list, as the Collector's `AttrProc.Process`;
+    /// `context` is the request's, for `from_context`.
+    func apply(to attributes: inout [KeyValue], context: RequestContext?) {
+        for action in self { action.apply(to: &attributes, context: context) }
     }
 }
 
 extension AttributeAction {
-    func apply(to attributes: inout [KeyValue]) {
+    func apply(to attributes: inout [KeyValue], context: RequestContext?) {
         switch kind {
         case .delete:
             attributes.swapRemove(key)
             for k in matchingKeys(attributes) { attributes.swapRemove(k) }
         case .insert:
-            guard let v = sourceValue(attributes), !attributes.contains(where: { $0.hasKey(key) }) else { return }
+            guard let v = sourceValue(attributes, context), !attributes.contains(where: { $0.hasKey(key) }) else { return }
             attributes.append(KeyValue(key, v))
         case .update:
-            guard let v = sourceValue(attributes), let i = attributes.firstIndex(where: { $0.hasKey(key) }) else { return }
+            guard let v = sourceValue(attributes, context), let i = attributes.firstIndex(where: { $0.hasKey(key) }) else { return }
             attributes[i].value = v
         case .upsert:
-            guard let v = sourceValue(attributes) else { return }
+            guard let v = sourceValue(attributes, context) else { return }
             attributes.put(key, v)
         case .hash:
             Self.hash(key, in: &attributes)
@@ -34,10 +35,20 @@ extension AttributeAction {
         }
     }
 
-    private func sourceValue(_ attributes: [KeyValue]) -> AnyValue? {
+    private func sourceValue(_ attributes: [KeyValue], _ context: RequestContext?) -> AnyValue? {
         if let value { return value }
+        if let fromContext { return Self.contextValue(fromContext, context) }
         guard let fromAttribute else { return nil }
         return attributes[key: fromAttribute]
+    }
+
+    /// The Collector's `getAttributeValueFromContext`: the sender's address (empty when unknown),
+    /// or a metadata key's values joined with ";" (none: no value, the action does nothing).
+    static func contextValue(_ key: String, _ context: RequestContext?) -> AnyValue? {
+        if key == "client.address" { return .string(context?.peerIP ?? "") }
+        let name = key.hasPrefix("metadata.") ? String(key.dropFirst("metadata.".count)) : key
+        guard let values = context?.metadata[name.lowercased()], !values.isEmpty else { return nil }
+        return .string(values.joined(separator: ";"))
     }
 
     /// The keys the pattern matches, in the list's order, gathered before any is changed.

@@ -18,6 +18,9 @@ struct AttributeAction: Sendable {
     /// insert / update / upsert: a fixed value, or the value of another attribute.
     var value: AnyValue?
     var fromAttribute: String?
+    /// The request's context (`client.Info` upstream): `client.address`, `metadata.<key>` (or a
+    /// bare key, read as metadata as upstream still does).
+    var fromContext: String?
     /// delete / hash: keys matching it too; extract: its named groups are the new keys.
     var pattern: GoRegexp?
     var convertedType: ConvertedType?
@@ -41,14 +44,15 @@ struct AttributeAction: Sendable {
         let fromAttribute = try r.string("from_attribute") ?? ""
         let patternText = try r.string("pattern") ?? ""
         let convertedText = try r.string("converted_type") ?? ""
-        if let fromContext = try r.string("from_context"), !fromContext.isEmpty {
-            throw r.error("from_context", "the request's context (client metadata, auth) does not reach processors in this version of Swiftlet; use value or from_attribute")
+        let fromContext = try r.string("from_context") ?? ""
+        if fromContext.hasPrefix("auth.") {
+            throw r.error("from_context", "\(fromContext): the authenticator's attributes do not reach processors in this version of Swiftlet; client.address and metadata.<key> do")
         }
         guard let kind = Kind(rawValue: actionText.lowercased()) else {
             throw r.error("action", "error creating AttrProc due to unsupported action \"\(actionText)\" at the \(i)-th actions; expected one of \(Kind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         var action = AttributeAction(key: key, kind: kind)
-        let sources = (value != nil ? 1 : 0) + (fromAttribute.isEmpty ? 0 : 1)
+        let sources = (value != nil ? 1 : 0) + (fromAttribute.isEmpty ? 0 : 1) + (fromContext.isEmpty ? 0 : 1)
         func refuse(_ field: String, _ message: String) -> ConfigError { r.error(field, message) }
         switch kind {
         case .delete, .hash:
@@ -70,6 +74,7 @@ struct AttributeAction: Sendable {
             try noConvertedType(convertedText, kind, i, r)
             action.value = value
             action.fromAttribute = fromAttribute.isEmpty ? nil : fromAttribute
+            action.fromContext = fromContext.isEmpty ? nil : fromContext
         case .delete, .hash:
             guard sources == 0 else {
                 throw refuse("value", "error creating AttrProc. Action \"\(kind.rawValue)\" does not use \"value\" or \"from_attribute\" field. These must not be specified for \(i)-th action")

@@ -35,7 +35,7 @@ final class AttributesProcessor: SpanEditingProcessor {
                 for i in batch.resourceSpans[r].scopeSpans[s].spans.indices {
                     if !config.match.isEmpty,
                        config.match.skips(batch.resourceSpans[r].scopeSpans[s].spans[i], scope: scope, resource: resource) { continue }
-                    config.actions.apply(to: &batch.resourceSpans[r].scopeSpans[s].spans[i].attributes)
+                    config.actions.apply(to: &batch.resourceSpans[r].scopeSpans[s].spans[i].attributes, context: batch.context)
                 }
             }
         }

@@ -28,7 +28,8 @@ final class ResourceProcessor: SpanEditingProcessor {
 
     func process(_ batch: inout TraceBatch) {
         for r in batch.resourceSpans.indices {
-            batch.resourceSpans[r].editResource { actions.apply(to: &$0.attributes) }
+            let context = batch.context
+            batch.resourceSpans[r].editResource { actions.apply(to: &$0.attributes, context: context) }
         }
     }
 }

@@ -13,6 +13,8 @@ struct JaegerGRPCService {
     let next: any TraceConsumer
     let logger: Logger
     let invalidRequests: SelfMetrics.Counter
+    /// `include_metadata`: each call's metadata goes into its spans' request context.
+    var includeMetadata = false
 
     func handler(maxReceiveMessageSize: Int) -> GRPCServerHandler {
         GRPCServerHandler(methods: [Self.postSpansPath: postSpans], maxReceiveMessageSize: maxReceiveMessageSize)
@@ -29,7 +31,7 @@ struct JaegerGRPCService {
         }
         if !batch.isEmpty {
             do throws(ConsumerError) {
-                try next.consumeEncoded(batch, from: call.remoteAddress)
+                try next.consumeEncoded(batch, from: call.remoteAddress, metadata: includeMetadata ? call.metadata : nil)
             } catch {
                 return .failure(error.grpcStatus)
             }

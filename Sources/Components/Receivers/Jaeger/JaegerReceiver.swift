@@ -22,14 +22,14 @@ public final class JaegerReceiver: HandsOverConnections {
             let transport = JaegerTransport.collectorHTTP.rawValue
             let handler = JaegerThriftHTTPHandler(
                 next: metrics.counting(next, transport: transport), logger: context.logger,
-                cors: http.cors.map(CORSPolicy.init), invalidRequests: metrics.invalid(transport: transport))
+                cors: http.cors.map(CORSPolicy.init), invalidRequests: metrics.invalid(transport: transport), includeMetadata: http.includeMetadata)
                 .authenticated(by: http.auth, slots: &slots, cors: http.cors, refused: metrics.unauthenticated(transport: transport))
             return HTTPServer(configuration: try http.serverConfiguration(admission: context.admission, logger: context.logger), logger: context.logger, handler: handler)
         }
         grpcServer = try config.grpc.map { grpc in
             let service = JaegerGRPCService(
                 next: metrics.counting(next, transport: JaegerTransport.grpc.rawValue), logger: context.logger,
-                invalidRequests: metrics.invalid(transport: JaegerTransport.grpc.rawValue))
+                invalidRequests: metrics.invalid(transport: JaegerTransport.grpc.rawValue), includeMetadata: grpc.includeMetadata)
             let handler = service.handler(maxReceiveMessageSize: grpc.maxReceiveMessageBytes)
                 .authenticated(by: grpc.auth, slots: &slots, refused: metrics.unauthenticated(transport: JaegerTransport.grpc.rawValue))
             return HTTPServer(configuration: try grpc.serverConfiguration(admission: context.admission, logger: context.logger), logger: context.logger,

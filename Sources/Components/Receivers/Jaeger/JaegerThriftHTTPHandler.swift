@@ -15,6 +15,8 @@ struct JaegerThriftHTTPHandler: HTTPHandler {
     let logger: Logger
     let cors: CORSPolicy?
     let invalidRequests: SelfMetrics.Counter
+    /// `include_metadata`: each request's header fields go into its spans' request context.
+    var includeMetadata = false
 
     func handle(_ request: HTTPRequest) -> HTTPResponse {
         var response = route(request)
@@ -28,10 +30,10 @@ struct JaegerThriftHTTPHandler: HTTPHandler {
         guard let media = mediaType(request.headers["content-type"]), Self.mediaTypes.contains(media) else {
             return .text(415, "415 unsupported media type, supported: [\(Self.mediaTypes.joined(separator: ", "))]")
         }
-        return export(request.body, from: request.remoteAddress)
+        return export(request.body, from: request.remoteAddress, metadata: includeMetadata ? request.headers : nil)
     }
 
-    private func export(_ body: [UInt8], from remoteAddress: String) -> HTTPResponse {
+    private func export(_ body: [UInt8], from remoteAddress: String, metadata: HTTPHeaders?) -> HTTPResponse {
         let batch: TraceBatch
         do {
             batch = try JaegerThriftDecoder.decodeBatch(body)
@@ -42,7 +44,7 @@ struct JaegerThriftHTTPHandler: HTTPHandler {
         }
         if !batch.isEmpty {
             do throws(ConsumerError) {
-                try next.consumeEncoded(batch, from: remoteAddress)
+                try next.consumeEncoded(batch, from: remoteAddress, metadata: metadata)
             } catch {
                 return error.plainTextResponse
             }

@@ -12,6 +12,8 @@ struct OTLPGRPCService {
     /// Spans dropped for invalid ids.
     let failed: SelfMetrics.Counter
     let logger: Logger
+    /// `include_metadata`: each call's metadata goes into its spans' request context.
+    var includeMetadata = false
 
     func handler(maxReceiveMessageSize: Int) -> GRPCServerHandler {
         GRPCServerHandler(methods: [Self.exportPath: export], maxReceiveMessageSize: maxReceiveMessageSize) { path in
@@ -37,7 +39,7 @@ struct OTLPGRPCService {
         }
         if !result.batch.isEmpty {
             do throws(ConsumerError) {
-                try next.consumeEncoded(result.batch, from: call.remoteAddress)
+                try next.consumeEncoded(result.batch, from: call.remoteAddress, metadata: includeMetadata ? call.metadata : nil)
             } catch {
                 return .failure(error.grpcStatus)
             }

@@ -57,7 +57,7 @@ struct OTLPHTTPHandler: HTTPHandler {
         }
         if !result.batch.isEmpty {
             do throws(ConsumerError) {
-                try next.consumeEncoded(result.batch, from: request.remoteAddress)
+                try next.consumeEncoded(result.batch, from: request.remoteAddress, metadata: config.server.includeMetadata ? request.headers : nil)
             } catch {
                 return consumerFailure(error, encoding)
             }

@@ -18,7 +18,7 @@ public final class OTLPReceiver: HandsOverConnections {
         var slots: [ServerAuthenticatorSlot] = []
         grpcServer = try config.grpc.map { grpc in
             let service = OTLPGRPCService(next: metrics.counting(next, transport: "grpc"), failed: metrics.failed(transport: "grpc"),
-                                          logger: context.logger)
+                                          logger: context.logger, includeMetadata: grpc.includeMetadata)
             let handler = service.handler(maxReceiveMessageSize: grpc.maxReceiveMessageBytes)
                 .authenticated(by: grpc.auth, slots: &slots, refused: metrics.unauthenticated(transport: "grpc"))
             return HTTPServer(configuration: try grpc.serverConfiguration(admission: context.admission, logger: context.logger), logger: context.logger,

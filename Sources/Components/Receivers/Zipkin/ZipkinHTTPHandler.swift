@@ -43,6 +43,8 @@ struct ZipkinHTTPHandler: HTTPHandler {
     let options: ZipkinDecodeOptions
     let logger: Logger
     let cors: CORSPolicy?
+    /// `include_metadata`: each request's header fields go into its spans' request context.
+    var includeMetadata = false
 
     /// Spans go to `next` through counters per transport.
     init(next: any TraceConsumer, metrics: ReceiverTransportMetrics, options: ZipkinDecodeOptions, logger: Logger, cors: CORSConfig?) {
@@ -80,7 +82,7 @@ struct ZipkinHTTPHandler: HTTPHandler {
         }
         if !batch.isEmpty, let next = consumers[transport] {
             do throws(ConsumerError) {
-                try next.consumeEncoded(batch, from: request.remoteAddress)
+                try next.consumeEncoded(batch, from: request.remoteAddress, metadata: includeMetadata ? request.headers : nil)
             } catch {
                 var response = HTTPResponse.text(error.httpStatus, error.message)
                 if let delay = error.retryAfterSeconds { response.headers.append(("Retry-After", String(delay))) }

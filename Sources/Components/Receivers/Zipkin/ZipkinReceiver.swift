@@ -16,9 +16,11 @@ public final class ZipkinReceiver: HandsOverConnections {
     init(_ context: ComponentContext, _ config: Config, next: any TraceConsumer) throws {
         let metrics = ReceiverTransportMetrics(context)
         var slots: [ServerAuthenticatorSlot] = []
-        let handler = ZipkinHTTPHandler(
+        var zipkin = ZipkinHTTPHandler(
             next: next, metrics: metrics, options: ZipkinDecodeOptions(parseStringTags: config.parseStringTags),
             logger: context.logger, cors: config.server.cors)
+        zipkin.includeMetadata = config.server.includeMetadata
+        let handler = zipkin
             .authenticated(by: config.server.auth, slots: &slots, cors: config.server.cors, refused: metrics.unauthenticated(transport: "http"))
         httpServer = HTTPServer(configuration: try config.server.serverConfiguration(admission: context.admission, logger: context.logger), logger: context.logger, handler: handler)
         authenticators = slots
