@@ -174,15 +174,19 @@ public struct RequestContext: Equatable, Sendable {
     /// The request's header fields (gRPC metadata), by lowercased name, when the receiver was
     /// asked to keep them (`include_metadata`): the Collector's `client.Info.Metadata`.
     public var metadata: [String: [String]] = [:]
+    /// What the receiver's authenticator told of the sender (`client.Info.Auth`).
+    public var auth: [String: String] = [:]
 
-    public init(peerIP: String, metadata: [String: [String]] = [:]) {
+    public init(peerIP: String, metadata: [String: [String]] = [:], auth: [String: String] = [:]) {
         self.peerIP = peerIP
         self.metadata = metadata
+        self.auth = auth
     }
 
     /// From a remote address as connections name it: `1.2.3.4:5678` or `[::1]:5678`.
-    public init(remoteAddress: String, metadata: [String: [String]] = [:]) {
+    public init(remoteAddress: String, metadata: [String: [String]] = [:], auth: [String: String] = [:]) {
         self.metadata = metadata
+        self.auth = auth
         var text = Substring(remoteAddress)
         if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
             text = text[text.index(after: text.startIndex)..<close]

@@ -243,7 +243,6 @@ private func dict(_ pairs: KeyValuePairs<String, AnyValue>) -> [String: AnyValue
         ("actions: [{key: a, action: delete, pattern: \"(a)\\\\1\"}]", "backreference"),
         ("actions: [{key: a, action: insert, value: 1, pattern: x}]", "does not use the \"pattern\" field"),
         ("actions: [{key: a, action: insert, value: 1, typo: 1}]", "unknown key 'typo'"),
-        ("actions: [{key: a, action: insert, from_context: auth.subject}]", "the authenticator's attributes do not reach processors"),
         ("actions: [{key: a, action: insert, value: 1, from_context: metadata.x}]", "multiple value sources"),
         ("actions: [{key: a, action: delete}]\ninclude: {}", "at least one of"),
         ("actions: [{key: a, action: delete}]\ninclude: {services: [a]}", "unrecognized match_type: ''"),
@@ -264,15 +263,19 @@ private func dict(_ pairs: KeyValuePairs<String, AnyValue>) -> [String: AnyValue
           - {key: tenant, action: upsert, from_context: metadata.X-Scope-OrgID}
           - {key: team, action: upsert, from_context: x-team}
           - {key: absent, action: insert, from_context: metadata.missing}
+          - {key: user, action: insert, from_context: auth.username}
+          - {key: no.such, action: insert, from_context: auth.subject}
         """)
     var b = batch(service: "cart", name: "span", [KeyValue("tenant", .string("old"))])
-    b.context = RequestContext(remoteAddress: "[fd00::7]:51000", metadata: ["x-scope-orgid": ["acme", "beta"], "x-team": ["payments"]])
+    b.context = RequestContext(remoteAddress: "[fd00::7]:51000", metadata: ["x-scope-orgid": ["acme", "beta"], "x-team": ["payments"]],
+                               auth: ["username": "svc-cart"])
     p.process(&b)
     let out = b.resourceSpans[0].scopeSpans[0].spans[0].attributes
     #expect(out[key: "client.ip"] == .string("fd00::7"))
     #expect(out[key: "tenant"] == .string("acme;beta"))
     #expect(out[key: "team"] == .string("payments"))
-    #expect(out[key: "absent"] == nil)
+    #expect(out[key: "absent"] == nil && out[key: "no.such"] == nil)
+    #expect(out[key: "user"] == .string("svc-cart"))
     // No context (batches of several senders merged): the address is empty, metadata absent.
     #expect(run(p, [KeyValue("tenant", .string("old"))]) == ["client.ip": .string(""), "tenant": .string("old")])
 }

@@ -61,6 +61,10 @@ private func temporaryFile(_ content: String) throws -> String {
     #expect(server.authenticate(headers(("AUTHORIZATION", BasicCredentials(user: "bob", password: "bobs").authorization))))
     #expect(!server.authenticate(headers(("authorization", BasicCredentials(user: "bob", password: "wrong").authorization))))
     #expect(!server.authenticate(headers()))
+    // Upstream's authData: the user, and the credentials as sent.
+    let bob = BasicCredentials(user: "bob", password: "bobs").authorization
+    #expect(server.attributes(of: headers(("authorization", bob))) == ["username": "bob", "raw": String(bob.dropFirst(6))])
+    #expect(server.attributes(of: headers()) == [:])
 }
 
 @Test func basicAuthServer_failsToStart_withoutItsFile() {

@@ -44,6 +44,9 @@ def setup(swiftlet_factory, tmp_path):
     cfg["receivers"]["otlp"]["protocols"]["grpc"] = {"endpoint": f"127.0.0.1:{grpc_port}",
                                                      "auth": {"authenticator": "basicauth/server"}}
     cfg["processors"]["batch"] = {"timeout": "50ms"}
+    # Who the basicauth server let in, from the request's context (upstream's client.Info.Auth).
+    cfg["processors"]["attributes"] = {"actions": [{"key": "enduser.id", "from_context": "auth.username", "action": "insert"}]}
+    cfg["service"]["pipelines"]["traces"]["processors"] = ["attributes", "batch"]
     cfg["extensions"].update({
         "basicauth/server": {"htpasswd": {"file": str(tmp_path / "htpasswd"), "inline": "carol:plain\n"}},
         "basicauth/client": {"client_auth": {"username": "exporter", "password": "p4ss:word"}},
@@ -104,6 +107,11 @@ def test_sdk_clients_with_credentials_are_served_and_forwarded_with_the_exporter
     swiftlet.wait_for_spans(count=total)
     assert grpc_backend.recorder.span_count() == total and http_backend.recorder.span_count() == total
     assert {m.get("authorization") for m, _ in grpc_backend.recorder.requests} == {"Token exporter-token-1"}
+    users = {}
+    for rs, _, span in grpc_backend.recorder.spans():
+        service = next(kv.value.string_value for kv in rs.resource.attributes if kv.key == "service.name")
+        users.setdefault(service, set()).add(next((kv.value.string_value for kv in span.attributes if kv.key == "enduser.id"), None))
+    assert users == {"e2e-grpc-alice": {"alice"}, "e2e-grpc-carol": {"carol"}, "e2e-http": {None}}, users
     assert {m.get("authorization") for m, _ in http_backend.recorder.requests} == {basic("exporter", "p4ss:word")}
 
     # The exporter's token file is read again once it changed: the next request carries it.

@@ -14,8 +14,12 @@ struct AuthenticatingHandler<Inner: HTTPHandler>: HTTPHandler {
     let refused: SelfMetrics.Counter
 
     func handle(_ request: HTTPRequest) -> HTTPResponse {
-        if isPreflight(request) || slot.authenticate(credentials(of: request)) {
-            return inner.handle(request)
+        if isPreflight(request) { return inner.handle(request) }
+        let credentials = credentials(of: request)
+        if slot.authenticate(credentials) {
+            var accepted = request
+            accepted.authAttributes = slot.attributes(of: credentials)
+            return inner.handle(accepted)
         }
         refused.add(1)
         var response = inner.errorResponse(status: 401, message: Self.refusal, request: request)

@@ -9,6 +9,8 @@ public struct GRPCCall: Sendable {
     /// When the client stops waiting (monotonic ns), from `grpc-timeout`.
     public var deadline: UInt64?
     public var remoteAddress: String
+    /// The request's `authAttributes`.
+    public var authAttributes: [String: String] = [:]
 }
 
 /// A unary method: the response message, or the status to fail with.
@@ -67,7 +69,7 @@ public struct GRPCServerHandler: HTTPHandler {
             return .failure(GRPCStatus(.deadlineExceeded, "grpc: the call's deadline passed before it was handled"))
         }
         return method(GRPCCall(path: request.path, message: message, metadata: request.headers, deadline: deadline,
-                               remoteAddress: request.remoteAddress))
+                               remoteAddress: request.remoteAddress, authAttributes: request.authAttributes))
     }
 
     public func errorResponse(status: Int, message: String, request: HTTPRequest?) -> HTTPResponse {

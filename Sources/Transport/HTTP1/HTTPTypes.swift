@@ -99,6 +99,9 @@ public struct HTTPRequest: Sendable {
     /// The body after transfer decoding and content decompression.
     public var body: [UInt8]
     public var remoteAddress: String
+    /// What the server's authenticator tells of the sender once it accepted the request
+    /// (upstream's `client.Info.Auth`: basicauth's `username`, `raw`); empty without `auth`.
+    public var authAttributes: [String: String] = [:]
 
     public init(method: String, path: String, query: String = "", version: String = "HTTP/1.1",
                 headers: HTTPHeaders = HTTPHeaders([]), body: [UInt8] = [], remoteAddress: String = "") {

@@ -6,6 +6,13 @@ import Transport
 public protocol ServerAuthenticator: Component {
     /// Whether `headers` (HTTP header fields or gRPC metadata) carry credentials it accepts.
     func authenticate(_ headers: HTTPHeaders) -> Bool
+    /// What it tells processors of the sender of accepted `headers` (upstream's
+    /// `client.AuthData` attributes); none by default.
+    func attributes(of headers: HTTPHeaders) -> [String: String]
+}
+
+extension ServerAuthenticator {
+    public func attributes(of headers: HTTPHeaders) -> [String: String] { [:] }
 }
 
 /// An extension that gives an exporter's requests their credentials (upstream's

@@ -36,6 +36,10 @@ extension AuthenticatorSlot where Authenticator == any ServerAuthenticator {
     func authenticate(_ headers: HTTPHeaders) -> Bool {
         authenticator?.authenticate(headers) ?? false
     }
+
+    func attributes(of headers: HTTPHeaders) -> [String: String] {
+        authenticator?.attributes(of: headers) ?? [:]
+    }
 }
 
 extension AuthenticatorSlot where Authenticator == any ClientAuthenticator {

@@ -36,6 +36,12 @@ public final class BasicAuthServer: ServerAuthenticator {
         return users.withLock { $0 }.matches(user: credentials.user, password: credentials.password)
     }
 
+    /// basicauth's `authData`: `username`, and `raw`, the credentials as sent (base 64).
+    public func attributes(of headers: HTTPHeaders) -> [String: String] {
+        guard let value = headers["authorization"], let credentials = BasicCredentials(authorization: value) else { return [:] }
+        return ["username": credentials.user, "raw": String(value.dropFirst("basic ".count))]
+    }
+
     private func read(_ content: [UInt8], source: String) throws -> Htpasswd {
         let parsed: Htpasswd
         do { parsed = try Htpasswd(parsing: content) } catch { throw AuthenticatorError("read htpasswd content: \(source): \(error)") }

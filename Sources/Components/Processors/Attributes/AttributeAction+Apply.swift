@@ -43,9 +43,11 @@ extension AttributeAction {
     }
 
     /// The Collector's `getAttributeValueFromContext`: the sender's address (empty when unknown),
-    /// or a metadata key's values joined with ";" (none: no value, the action does nothing).
+    /// an attribute the authenticator gave, or a metadata key's values joined with ";" (none: no
+    /// value, the action does nothing).
     static func contextValue(_ key: String, _ context: RequestContext?) -> AnyValue? {
         if key == "client.address" { return .string(context?.peerIP ?? "") }
+        if key.hasPrefix("auth.") { return context?.auth[String(key.dropFirst("auth.".count))].map(AnyValue.string) }
         let name = key.hasPrefix("metadata.") ? String(key.dropFirst("metadata.".count)) : key
         guard let values = context?.metadata[name.lowercased()], !values.isEmpty else { return nil }
         return .string(values.joined(separator: ";"))

@@ -18,8 +18,8 @@ struct AttributeAction: Sendable {
     /// insert / update / upsert: a fixed value, or the value of another attribute.
     var value: AnyValue?
     var fromAttribute: String?
-    /// The request's context (`client.Info` upstream): `client.address`, `metadata.<key>` (or a
-    /// bare key, read as metadata as upstream still does).
+    /// The request's context (`client.Info` upstream): `client.address`, `auth.<attribute>`,
+    /// `metadata.<key>` (or a bare key, read as metadata as upstream still does).
     var fromContext: String?
     /// delete / hash: keys matching it too; extract: its named groups are the new keys.
     var pattern: GoRegexp?
@@ -45,9 +45,6 @@ struct AttributeAction: Sendable {
         let patternText = try r.string("pattern") ?? ""
         let convertedText = try r.string("converted_type") ?? ""
         let fromContext = try r.string("from_context") ?? ""
-        if fromContext.hasPrefix("auth.") {
-            throw r.error("from_context", "\(fromContext): the authenticator's attributes do not reach processors in this version of Swiftlet; client.address and metadata.<key> do")
-        }
         guard let kind = Kind(rawValue: actionText.lowercased()) else {
             throw r.error("action", "error creating AttrProc due to unsupported action \"\(actionText)\" at the \(i)-th actions; expected one of \(Kind.allCases.map(\.rawValue).joined(separator: ", "))")
         }

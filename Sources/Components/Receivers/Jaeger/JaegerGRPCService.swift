@@ -31,7 +31,7 @@ struct JaegerGRPCService {
         }
         if !batch.isEmpty {
             do throws(ConsumerError) {
-                try next.consumeEncoded(batch, from: call.remoteAddress, metadata: includeMetadata ? call.metadata : nil)
+                try next.consumeEncoded(batch, from: call.remoteAddress, metadata: includeMetadata ? call.metadata : nil, auth: call.authAttributes)
             } catch {
                 return .failure(error.grpcStatus)
             }

@@ -30,10 +30,10 @@ struct JaegerThriftHTTPHandler: HTTPHandler {
         guard let media = mediaType(request.headers["content-type"]), Self.mediaTypes.contains(media) else {
             return .text(415, "415 unsupported media type, supported: [\(Self.mediaTypes.joined(separator: ", "))]")
         }
-        return export(request.body, from: request.remoteAddress, metadata: includeMetadata ? request.headers : nil)
+        return export(request.body, from: request.remoteAddress, metadata: includeMetadata ? request.headers : nil, auth: request.authAttributes)
     }
 
-    private func export(_ body: [UInt8], from remoteAddress: String, metadata: HTTPHeaders?) -> HTTPResponse {
+    private func export(_ body: [UInt8], from remoteAddress: String, metadata: HTTPHeaders?, auth: [String: String]) -> HTTPResponse {
         let batch: TraceBatch
         do {
             batch = try JaegerThriftDecoder.decodeBatch(body)
@@ -44,7 +44,7 @@ struct JaegerThriftHTTPHandler: HTTPHandler {
         }
         if !batch.isEmpty {
             do throws(ConsumerError) {
-                try next.consumeEncoded(batch, from: remoteAddress, metadata: metadata)
+                try next.consumeEncoded(batch, from: remoteAddress, metadata: metadata, auth: auth)
             } catch {
                 return error.plainTextResponse
             }

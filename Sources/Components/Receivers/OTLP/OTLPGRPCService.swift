@@ -39,7 +39,8 @@ struct OTLPGRPCService {
         }
         if !result.batch.isEmpty {
             do throws(ConsumerError) {
-                try next.consumeEncoded(result.batch, from: call.remoteAddress, metadata: includeMetadata ? call.metadata : nil)
+                try next.consumeEncoded(result.batch, from: call.remoteAddress, metadata: includeMetadata ? call.metadata : nil,
+                                         auth: call.authAttributes)
             } catch {
                 return .failure(error.grpcStatus)
             }

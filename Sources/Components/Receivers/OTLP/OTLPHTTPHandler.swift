@@ -57,7 +57,8 @@ struct OTLPHTTPHandler: HTTPHandler {
         }
         if !result.batch.isEmpty {
             do throws(ConsumerError) {
-                try next.consumeEncoded(result.batch, from: request.remoteAddress, metadata: config.server.includeMetadata ? request.headers : nil)
+                try next.consumeEncoded(result.batch, from: request.remoteAddress, metadata: config.server.includeMetadata ? request.headers : nil,
+                                         auth: request.authAttributes)
             } catch {
                 return consumerFailure(error, encoding)
             }

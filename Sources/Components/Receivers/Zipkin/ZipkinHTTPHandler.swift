@@ -82,7 +82,8 @@ struct ZipkinHTTPHandler: HTTPHandler {
         }
         if !batch.isEmpty, let next = consumers[transport] {
             do throws(ConsumerError) {
-                try next.consumeEncoded(batch, from: request.remoteAddress, metadata: includeMetadata ? request.headers : nil)
+                try next.consumeEncoded(batch, from: request.remoteAddress, metadata: includeMetadata ? request.headers : nil,
+                                       auth: request.authAttributes)
             } catch {
                 var response = HTTPResponse.text(error.httpStatus, error.message)
                 if let delay = error.retryAfterSeconds { response.headers.append(("Retry-After", String(delay))) }
