@@ -198,7 +198,7 @@ def test_k8sattributes_runs_as_a_service_account_allowed_to_watch_what_it_reads(
     role = _one("ClusterRole", binding["roleRef"]["name"])
     allowed = {(group, resource) for rule in role["rules"] for group in rule["apiGroups"] for resource in rule["resources"]
                if {"get", "list", "watch"} <= set(rule["verbs"])}
-    assert {("", "pods"), ("", "namespaces"), ("apps", "replicasets")} <= allowed, allowed
+    assert {("", "pods"), ("", "namespaces"), ("", "nodes"), ("apps", "replicasets")} <= allowed, allowed
 
 
 def _two_tier() -> list[dict]:
