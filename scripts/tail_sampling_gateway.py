@@ -16,36 +16,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import payloads, subjects  # noqa: E402
 from benchlib.procs import Pinned, counter, free_port, wait_for_port  # noqa: E402
 
-POLICIES = """  tail_sampling:
-    decision_wait: {wait}
-    num_traces: 200000
-    policies:
-      - {{name: errors, type: status_code, status_code: {{status_codes: [ERROR]}}}}
-      - {{name: slow, type: latency, latency: {{threshold_ms: 500}}}}
-      - {{name: key-value, type: string_attribute, string_attribute: {{key: attribute.key.0, values: [value-1, value-2]}}}}
-      - {{name: baseline, type: probabilistic, probabilistic: {{sampling_percentage: 10}}}}
-"""
-
-
 def config(path, port, metrics, wait):
-    processors = ("processors:\n" + POLICIES.format(wait=wait)) if wait else ""
-    return subjects.write(path, f"""receivers:
-  otlp:
-    protocols:
-      http:
-        endpoint: 127.0.0.1:{port}
-{processors}exporters:
-  nop:
-service:
-  telemetry:
-    metrics:
-      address: 127.0.0.1:{metrics}
-  pipelines:
-    traces:
-      receivers: [otlp]
-      processors: [{"tail_sampling" if wait else ""}]
-      exporters: [nop]
-""")
+    receiver = f"otlp:\n    protocols:\n      http:\n        endpoint: 127.0.0.1:{port}"
+    processors = {"tail_sampling": subjects.tail_sampling(decision_wait=wait, num_traces=200000)} if wait else None
+    return subjects.swiftlet_config(path, receiver, "nop:", metrics, batch=False, processors=processors)
 
 
 def request(rng, traces=10, per_trace=10):

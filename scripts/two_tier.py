@@ -16,38 +16,10 @@ from benchlib import payloads, subjects  # noqa: E402
 from benchlib.load import Target, h2load  # noqa: E402
 from benchlib.procs import Pinned, counter, free_port, wait_for_port, wait_settled  # noqa: E402
 
-TAIL_SAMPLING = """  tail_sampling:
-    decision_wait: 5s
-    num_traces: 100000
-    policies:
-      - {name: errors, type: status_code, status_code: {status_codes: [ERROR]}}
-      - {name: slow, type: latency, latency: {threshold_ms: 500}}
-      - {name: operation, type: string_attribute, string_attribute: {key: attribute.key.0, values: [value-1]}}
-      - {name: baseline, type: probabilistic, probabilistic: {sampling_percentage: 10}}
-"""
-
-
 def gateway_config(path, port, metrics, tail_sampling):
-    processors = ("processors:\n" + TAIL_SAMPLING) if tail_sampling else ""
-    chain = "[tail_sampling]" if tail_sampling else "[]"
-    return subjects.write(path, f"""receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:{port}
-        max_recv_msg_size_mib: 64
-{processors}exporters:
-  nop:
-service:
-  telemetry:
-    metrics:
-      address: 127.0.0.1:{metrics}
-  pipelines:
-    traces:
-      receivers: [otlp]
-      processors: {chain}
-      exporters: [nop]
-""")
+    receiver = f"otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:{port}\n        max_recv_msg_size_mib: 64"
+    processors = {"tail_sampling": subjects.tail_sampling()} if tail_sampling else None
+    return subjects.swiftlet_config(path, receiver, "nop:", metrics, batch=False, processors=processors)
 
 
 def main():

@@ -49,6 +49,18 @@ public struct KubernetesAPIConfig: Sendable, Equatable {
     /// moves it (tests, or a non-standard mount).
     public static let serviceAccountDirectory = "/var/run/secrets/kubernetes.io/serviceaccount"
 
+    /// The directory the service account is read from: the mount, or the one the variable names.
+    static func serviceAccountDirectory(environment: (String) -> String?) -> String {
+        environment("SWIFTLET_K8S_SERVICE_ACCOUNT_DIR") ?? serviceAccountDirectory
+    }
+
+    /// The pod's own namespace, from its service account; nil outside a cluster.
+    public static func podNamespace(environment: (String) -> String? = KubernetesAPIConfig.environment) -> String? {
+        guard case let .success(bytes) = FileContents.read(serviceAccountDirectory(environment: environment) + "/namespace") else { return nil }
+        let namespace = String(String(decoding: bytes, as: UTF8.self).trimmingWhiteSpace())
+        return namespace.isEmpty ? nil : namespace
+    }
+
     public static func resolve(_ auth: KubernetesAuthType, context: String? = nil,
                                environment: (String) -> String? = KubernetesAPIConfig.environment) throws(KubernetesError) -> KubernetesAPIConfig {
         switch auth {
@@ -61,7 +73,7 @@ public struct KubernetesAPIConfig: Sendable, Equatable {
             }
             let endpoint = ClientEndpoint(host: host, port: port)
             guard auth == .serviceAccount else { return KubernetesAPIConfig(endpoint: endpoint, tls: TLSConfiguration()) }
-            let directory = environment("SWIFTLET_K8S_SERVICE_ACCOUNT_DIR") ?? serviceAccountDirectory
+            let directory = serviceAccountDirectory(environment: environment)
             var tls = TLSConfiguration()
             tls.ca = .file(directory + "/ca.crt")
             let config = KubernetesAPIConfig(endpoint: endpoint, tls: tls, tokenFile: directory + "/token")

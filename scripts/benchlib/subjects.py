@@ -127,6 +127,19 @@ def swiftlet_paths(files, certs):
          "loadbalancing")]
 
 
+# Issue 23's gateway: tail_sampling with four policies, as a user of the Collector sets it up
+# (YAML under its id in processors:).
+def tail_sampling(decision_wait="5s", num_traces=100000):
+    return f"""    decision_wait: {decision_wait}
+    num_traces: {num_traces}
+    policies:
+      - {{name: errors, type: status_code, status_code: {{status_codes: [ERROR]}}}}
+      - {{name: slow, type: latency, latency: {{threshold_ms: 500}}}}
+      - {{name: key-value, type: string_attribute, string_attribute: {{key: attribute.key.0, values: [value-1, value-2]}}}}
+      - {{name: baseline, type: probabilistic, probabilistic: {{sampling_percentage: 10}}}}
+"""
+
+
 # Issue 23's agent tier: the `loadbalancing` exporter routing by trace ID to three backends (three
 # receivers of the sink), each an `otlp` exporter as the plain row's.
 LOADBALANCING_SUFFIX = ", exporter: loadbalancing to 3 backends"

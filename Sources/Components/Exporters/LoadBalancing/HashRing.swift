@@ -32,10 +32,10 @@ struct HashRing: Equatable, Sendable {
     }
 
     static func positions(of endpoint: String, count: Int) -> [UInt32] {
-        let name = Array(endpoint.utf8)
+        // CRC-32 continues over the index byte, so the name's part is computed once.
+        let crc = Array(endpoint.utf8).withUnsafeBytes { CRC32.update(0, $0) }
         return (0..<count).map { i in
-            let crc = name.withUnsafeBytes { CRC32.update(0, $0) }
-            return withUnsafeBytes(of: UInt8(truncatingIfNeeded: i)) { CRC32.update(crc, $0) } % positions
+            withUnsafeBytes(of: UInt8(truncatingIfNeeded: i)) { CRC32.update(crc, $0) } % positions
         }
     }
 

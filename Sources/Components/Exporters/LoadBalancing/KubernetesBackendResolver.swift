@@ -32,11 +32,7 @@ final class KubernetesBackendResolver: BackendResolver {
 
     /// The collector's own namespace from its service account, else `default`, as upstream.
     private static func ownNamespace(logger: Logger) -> String {
-        let directory = KubernetesAPIConfig.environment("SWIFTLET_K8S_SERVICE_ACCOUNT_DIR") ?? KubernetesAPIConfig.serviceAccountDirectory
-        if case let .success(bytes) = FileContents.read(directory + "/namespace"),
-           case let ns = String(String(decoding: bytes, as: UTF8.self).trimmingWhiteSpace()), !ns.isEmpty {
-            return ns
-        }
+        if let namespace = KubernetesAPIConfig.podNamespace() { return namespace }
         logger.warn(#"could not determine the namespace for this collector, will use "default" as the namespace"#)
         return "default"
     }
