@@ -25,7 +25,7 @@ def gateway_config(path, port, metrics, tail_sampling):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("swiftlet")
-    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--tail-sampling", action="store_true", help="gateways run tail_sampling (decision_wait 5s, four policies)")
     args = ap.parse_args()
