@@ -135,9 +135,13 @@ TWO_CORE_PATHS = ("OTLP/HTTP protobuf", "OTLP/HTTP protobuf, gzip out")
 
 
 def count_syscalls(subject, sink, row, tmp, smoke):
-    """System calls per request at 10k spans/s, from strace attached for a short paced run."""
+    """System calls per request at 10k spans/s in steady state, from strace attached for a short
+    paced run after a second of the same load: a collector just started creates its pool's threads
+    and its exporter's connection in its first requests, a one-time cost the count would spread
+    over a few hundred requests."""
     rps = PACED_RATE / subject.target.spans_per_request
-    n = 20 if smoke else int(rps * 2)
+    phase(subject, sink, row, "syscalls, warm-up", requests=8 if smoke else int(rps), rps_total=rps, connections=4)
+    n = 20 if smoke else int(rps * 3)
     with SyscallCounter(subject.proc.pid, os.path.join(tmp, f"strace-{subject.port}.txt")) as counter:
         if not counter.error:
             phase(subject, sink, row, "syscalls", requests=n, rps_total=rps, connections=4)

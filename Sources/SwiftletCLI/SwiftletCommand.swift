@@ -76,9 +76,12 @@ public enum SwiftletCommand {
         // trim threshold (`Heap.tune`); give its pages back once, before serving.
         Heap.returnFreePages()
         // Once the threads that built the TLS contexts have ended (OpenSSL's per-thread clean-up
-        // runs code of its own then).
+        // runs code of its own then); the binary's start-up code (config, components) with it.
         DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(250)) {
             OpenSSLLibrary.releaseStartupPages()
+            if let executable = StartupPages.executablePath {
+                StartupPages.release { $0.elementsEqual(executable) }
+            }
             Heap.returnFreePages()
         }
         let reloader = ServiceReloader(running: service, logger: logger)

@@ -511,7 +511,9 @@ extension Connection {
 
     private func encryptSome(_ tls: TLSSession) -> TLSError? {
         while outboundSent < outbound.count, tlsOutput.count - tlsOutputSent < Self.tlsChunk {
-            let end = min(outbound.count, outboundSent + Self.tlsChunk)
+            // A short tail goes with the chunk before it: one write, not a second for a few bytes.
+            let remaining = outbound.count - outboundSent
+            let end = outboundSent + (remaining <= Self.tlsChunk + Self.tlsChunk / 4 ? remaining : Self.tlsChunk)
             if let error = outbound.withUnsafeBytes({ tls.write(UnsafeRawBufferPointer(rebasing: $0[outboundSent..<end])) }) {
                 return error
             }
