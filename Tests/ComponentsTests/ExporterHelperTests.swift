@@ -148,6 +148,20 @@ private func fastRetry() -> RetrySettings {
     q.shutdown(deadline: 1)
 }
 
+@Test func queuedSender_recyclesTheBodiesOfSettledRequests_sentOrDropped_notThoseRetried() {
+    let scripted = ScriptedSender([.retryable("down", retryAfter: nil), .success, .permanent("bad")])
+    let metrics = ExporterMetrics(context("otlp", .exporter))
+    let recycled = Mutex<[[UInt8]]>([])
+    let q = QueuedRetrySender(sender: scripted, queue: QueueSettings(), retry: fastRetry(), logger: CapturedLog().logger(),
+                              metrics: metrics, recycle: { body in recycled.withLock { $0.append(body) } })
+    try? q.submit(ExportRequest(body: [1], spans: 1))
+    #expect(eventually { metrics.sent.current == 1 })
+    try? q.submit(ExportRequest(body: [2], spans: 1))
+    #expect(eventually { metrics.sendFailed.current == 1 })
+    #expect(recycled.withLock { $0 } == [[1], [2]])
+    q.shutdown(deadline: 1)
+}
+
 @Test func queuedSender_shutdownWaitsForInFlight_thenRefuses() {
     let (q, scripted, metrics) = sender([], holdAll: true)
     try? q.submit(ExportRequest(body: [1], spans: 3))

@@ -6,18 +6,31 @@ import TraceModel
 public enum OTLPProtoEncoder {
     /// A `ResourceSpans` that still carries the bytes it arrived in is copied, not encoded again.
     public static func encodeExportRequest(_ batch: TraceBatch) -> [UInt8] {
+        ProtoWriter.withBuffer(size: exportRequestSize(batch)) { writeExportRequest(batch, &$0) }
+    }
+
+    /// The same, written into a buffer taken from `buffers` (give it back once it is sent).
+    public static func encodeExportRequest(_ batch: TraceBatch, buffers: ByteBufferPool) -> [UInt8] {
+        var bytes = buffers.take(count: exportRequestSize(batch))
+        ProtoWriter.fill(&bytes) { writeExportRequest(batch, &$0) }
+        return bytes
+    }
+
+    private static func exportRequestSize(_ batch: TraceBatch) -> Int {
         var size = 0
         for resourceSpans in batch.resourceSpans {
             size += ProtoSize.lengthDelimited(1, resourceSpans.encoded?.count ?? OTLPProtoSizes.resourceSpans(resourceSpans))
         }
-        return ProtoWriter.withBuffer(size: size) { writer in
-            for resourceSpans in batch.resourceSpans.reversed() {
-                writer.writeMessageField(1) { writer in
-                    if let encoded = resourceSpans.encoded {
-                        encoded.withUnsafeBytes { writer.writeRaw($0) }
-                    } else {
-                        OTLPProtoWrites.resourceSpans(resourceSpans, &writer)
-                    }
+        return size
+    }
+
+    private static func writeExportRequest(_ batch: TraceBatch, _ writer: inout ProtoWriter) {
+        for resourceSpans in batch.resourceSpans.reversed() {
+            writer.writeMessageField(1) { writer in
+                if let encoded = resourceSpans.encoded {
+                    encoded.withUnsafeBytes { writer.writeRaw($0) }
+                } else {
+                    OTLPProtoWrites.resourceSpans(resourceSpans, &writer)
                 }
             }
         }

@@ -24,6 +24,17 @@ struct ProtoWriter {
         }
     }
 
+    /// Fills all of `buffer`, back to front, as `withBuffer` fills the bytes it allocates.
+    static func fill(_ buffer: inout [UInt8], _ body: (inout ProtoWriter) -> Void) {
+        let size = buffer.count
+        buffer.withUnsafeMutableBytes { bytes in
+            guard let address = bytes.baseAddress, size > 0 else { return }
+            var writer = ProtoWriter(base: address, capacity: size)
+            body(&writer)
+            precondition(writer.position == 0, "protobuf size pass and write pass disagree")
+        }
+    }
+
     @inline(__always)
     private mutating func reserve(_ count: Int) {
         precondition(position >= count, "protobuf write past the computed size")

@@ -33,6 +33,8 @@ final class QueuedRetrySender: Sendable {
     private let sender: any ExportSender
     /// Makes a request ready for the wire; nil: requests are sent as they are submitted.
     private let prepare: (@Sendable (ExportRequest) -> ExportRequest)?
+    /// Takes the body of a request that is settled (sent, or dropped for good), to use it again.
+    private let recycle: (@Sendable ([UInt8]) -> Void)?
     private let queueSettings: QueueSettings
     private let retry: RetrySettings
     private let logger: Logger
@@ -41,9 +43,10 @@ final class QueuedRetrySender: Sendable {
     private let drained = DispatchSemaphore(value: 0)
 
     init(sender: any ExportSender, queue: QueueSettings, retry: RetrySettings, logger: Logger, metrics: ExporterMetrics,
-         prepare: (@Sendable (ExportRequest) -> ExportRequest)? = nil) {
+         prepare: (@Sendable (ExportRequest) -> ExportRequest)? = nil, recycle: (@Sendable ([UInt8]) -> Void)? = nil) {
         self.sender = sender
         self.prepare = prepare
+        self.recycle = recycle
         queueSettings = queue
         self.retry = retry
         self.logger = logger
@@ -119,9 +122,11 @@ final class QueuedRetrySender: Sendable {
         switch outcome {
         case .success:
             metrics.sent.add(a.request.spans)
+            recycle?(a.request.body)
         case let .permanent(message):
             metrics.sendFailed.add(a.request.spans)
             logger.error("Exporting failed. Dropping data.", ["error": message, "dropped_items": a.request.spans])
+            recycle?(a.request.body)
         case let .retryable(message, retryAfter):
             if let handBack = state.withLock({ $0.handBack }) {
                 logger.info("Exporting failed; the request goes back to be routed again.", ["error": message, "items": a.request.spans])

@@ -21,9 +21,17 @@ final class OTLPExporter: Component, TraceConsumer, SelfCountingExporter {
     /// The client authenticator the sender asks for each request's credentials.
     private let auth: ClientAuthenticatorSlot?
 
-    /// `writesProtobuf`: `encode` writes OTLP protobuf (and so reuses `ResourceSpans.encoded`).
+    /// `writesProtobuf`: requests are OTLP protobuf (reusing `ResourceSpans.encoded`, written into
+    /// buffers used again once a request is settled), else OTLP JSON.
     init(_ context: ComponentContext, settings: OTLPExporterSettings, sender: any ExportSender, auth: ClientAuthenticatorSlot?,
-         writesProtobuf: Bool, encode: @escaping @Sendable (TraceBatch) -> [UInt8]) {
+         writesProtobuf: Bool) {
+        let buffers = ByteBufferPool()
+        let encode: @Sendable (TraceBatch) -> [UInt8]
+        if writesProtobuf {
+            encode = { batch in OTLPProtoEncoder.encodeExportRequest(batch, buffers: buffers) }
+        } else {
+            encode = { batch in OTLPJSONEncoder.encodeExportRequest(batch) }
+        }
         self.encode = encode
         self.auth = auth
         forwardsOTLPEncoding = writesProtobuf
@@ -33,9 +41,13 @@ final class OTLPExporter: Component, TraceConsumer, SelfCountingExporter {
         metrics = ExporterMetrics(context)
         let coding = settings.compression, level = settings.compressionLevel
         self.sender = QueuedRetrySender(sender: sender, queue: settings.queue, retry: settings.retry,
-                                        logger: context.logger, metrics: metrics) { request in
-            request.preparedForWire(encode: encode) { body in coding.map { $0.encode(body, level: level) } ?? body }
-        }
+                                        logger: context.logger, metrics: metrics, prepare: { request in
+            request.preparedForWire(encode: encode) { body in
+                guard let coding else { return body }
+                defer { buffers.give(body) }  // the uncompressed encoding is done with
+                return coding.encode(body, level: level)
+            }
+        }, recycle: { buffers.give($0) })
         shutdownDeadline = max(5, settings.timeout.seconds)
     }
 
@@ -162,8 +174,7 @@ public enum OTLPGRPCExporter {
         }
         let tls = try config.settings.tls.map { try TLSContext($0, role: .client, alpn: ["h2"], logger: context.logger) }
         let sender = OTLPGRPCSender(endpoint: url.endpoint, settings: config.settings, tls: tls, auth: auth, logger: context.logger)
-        return OTLPExporter(context, settings: config.settings, sender: sender, auth: auth, writesProtobuf: true,
-                            encode: OTLPProtoEncoder.encodeExportRequest)
+        return OTLPExporter(context, settings: config.settings, sender: sender, auth: auth, writesProtobuf: true)
     }
 }
 

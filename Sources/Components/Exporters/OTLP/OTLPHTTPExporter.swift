@@ -59,9 +59,7 @@ public enum OTLPHTTPExporter {
         let tls = try config.settings.tls.map { try TLSContext($0, role: .client, alpn: ["http/1.1"], logger: context.logger) }
         let sender = OTLPHTTPSender(url: url, encoding: config.encoding, settings: config.settings, tls: tls, auth: auth,
                                     logger: context.logger)
-        let encode: @Sendable (TraceBatch) -> [UInt8] = config.encoding == .json ? OTLPJSONEncoder.encodeExportRequest : OTLPProtoEncoder.encodeExportRequest
-        return OTLPExporter(context, settings: config.settings, sender: sender, auth: auth, writesProtobuf: config.encoding == .proto,
-                            encode: encode)
+        return OTLPExporter(context, settings: config.settings, sender: sender, auth: auth, writesProtobuf: config.encoding == .proto)
     }
 }
 
