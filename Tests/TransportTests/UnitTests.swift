@@ -1,9 +1,25 @@
+import Diagnostics
 import Dispatch
 import Synchronization
 import Testing
 @testable import Transport
 
 @Suite struct DecompressionTests {
+    @Test func compress_intoBuffersUsedAgain_writesWhatAFreshBufferGets() throws {
+        let buffers = ByteBufferPool(maxBuffers: 1, keptCapacities: 1...(8 << 20))
+        let large = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31 >> 3) }
+        let small = Array("spans spans spans".utf8)
+        buffers.give([UInt8](repeating: 0xEE, count: 1 << 20))  // stale bytes, larger than needed
+        for payload in [small, large, small] {
+            for coding in [ContentCoding.gzip, .deflate] {
+                let pooled = coding.encode(payload, buffers: buffers)
+                #expect(pooled == coding.encode(payload))
+                #expect(try coding.decode(pooled, limit: payload.count) == payload)
+                buffers.give(pooled)
+            }
+        }
+    }
+
     @Test func inflate_roundTrips_forEveryFormat() throws {
         let payload = Array(String(repeating: "abc123", count: 1000).utf8)
         for format in [Decompression.Format.gzip, .zlib, .rawDeflate] {

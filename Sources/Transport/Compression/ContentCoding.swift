@@ -1,3 +1,5 @@
+import Diagnostics
+
 /// A compression applied to a whole body (HTTP `Content-Encoding`) or to one gRPC message
 /// (`grpc-encoding`). snappy and lz4 are recognised so they can be refused by name.
 public enum ContentCoding: String, Equatable, Sendable {
@@ -44,10 +46,11 @@ public enum ContentCoding: String, Equatable, Sendable {
     /// compress/flate levels: -1 Go's default (6), 0 stored blocks, 1 to 9; -2, Go's
     /// Huffman-only, is libdeflate's fastest level.
     /// zstd takes libzstd's levels as they are.
-    public func encode(_ body: [UInt8], level: Int32? = nil) -> [UInt8] {
+    /// `buffers`: gzip and deflate write into a buffer taken from there (give it back once sent).
+    public func encode(_ body: [UInt8], level: Int32? = nil, buffers: ByteBufferPool? = nil) -> [UInt8] {
         switch self {
-        case .gzip: Decompression.compress(body, format: .gzip, level: Self.deflateLevel(level))
-        case .deflate: Decompression.compress(body, format: .zlib, level: Self.deflateLevel(level))
+        case .gzip: body.withUnsafeBytes { Decompression.compress($0, format: .gzip, level: Self.deflateLevel(level), buffers: buffers) }
+        case .deflate: body.withUnsafeBytes { Decompression.compress($0, format: .zlib, level: Self.deflateLevel(level), buffers: buffers) }
         case .zstd: body.withUnsafeBytes { Decompression.compressZstd($0, level: level ?? Decompression.defaultZstdLevel) }
         }
     }

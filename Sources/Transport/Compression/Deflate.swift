@@ -1,4 +1,5 @@
 import CDeflate
+import Diagnostics
 import Synchronization
 
 /// Whole-buffer gzip (RFC 1952) and zlib (RFC 1950) compression with libdeflate: the same formats
@@ -16,7 +17,9 @@ extension Decompression {
         input.withUnsafeBytes { compress($0, format: format, level: level) }
     }
 
-    public static func compress(_ input: UnsafeRawBufferPointer, format: Format, level: Int32 = defaultDeflateLevel) -> [UInt8] {
+    /// `buffers`: the output is written into a buffer taken from there (give it back once sent).
+    public static func compress(_ input: UnsafeRawBufferPointer, format: Format, level: Int32 = defaultDeflateLevel,
+                                buffers: ByteBufferPool? = nil) -> [UInt8] {
         DeflateCompressors.shared.with(level: level) { compressor in
             let bound: Int
             switch format {
@@ -24,14 +27,16 @@ extension Decompression {
             case .zlib: bound = libdeflate_zlib_compress_bound(compressor, input.count)
             case .rawDeflate: bound = libdeflate_deflate_compress_bound(compressor, input.count)
             }
-            return [UInt8](unsafeUninitializedCapacity: bound) { output, written in
-                let out = UnsafeMutableRawPointer(output.baseAddress!)
+            var output = buffers?.take(count: bound) ?? [UInt8](unsafeUninitializedCapacity: bound) { _, count in count = bound }
+            let written = output.withUnsafeMutableBytes { out -> Int in
                 switch format {
-                case .gzip: written = libdeflate_gzip_compress(compressor, input.baseAddress, input.count, out, bound)
-                case .zlib: written = libdeflate_zlib_compress(compressor, input.baseAddress, input.count, out, bound)
-                case .rawDeflate: written = libdeflate_deflate_compress(compressor, input.baseAddress, input.count, out, bound)
+                case .gzip: libdeflate_gzip_compress(compressor, input.baseAddress, input.count, out.baseAddress, bound)
+                case .zlib: libdeflate_zlib_compress(compressor, input.baseAddress, input.count, out.baseAddress, bound)
+                case .rawDeflate: libdeflate_deflate_compress(compressor, input.baseAddress, input.count, out.baseAddress, bound)
                 }
             }
+            output.removeLast(output.count - written)
+            return output
         }
     }
 }

@@ -1,3 +1,4 @@
+import Diagnostics
 import TraceModel
 
 /// Encodes the span model and the OTLP/gRPC answers as protobuf. One size pass over the model,

@@ -45,7 +45,7 @@ final class OTLPExporter: Component, TraceConsumer, SelfCountingExporter {
             request.preparedForWire(encode: encode) { body in
                 guard let coding else { return body }
                 defer { buffers.give(body) }  // the uncompressed encoding is done with
-                return coding.encode(body, level: level)
+                return coding.encode(body, level: level, buffers: buffers)
             }
         }, recycle: { buffers.give($0) })
         shutdownDeadline = max(5, settings.timeout.seconds)

@@ -1,6 +1,7 @@
 import Synchronization
 
-/// Byte buffers of megabytes, used again instead of allocated per request. An export request of a
+/// Byte buffers of megabytes, used again instead of allocated per request (export requests, and
+/// their compressed form). An export request of a
 /// full batch (8192 spans) is about 4 MB encoded, above glibc's mmap threshold (`Heap.tune`), so a
 /// fresh buffer is mapped pages that each fault in as they are written and go back to the kernel
 /// when freed: flat out, about 10 page faults per request of 100 spans, a tenth of the CPU. A
