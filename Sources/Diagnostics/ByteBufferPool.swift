@@ -1,12 +1,12 @@
 import Synchronization
 
-/// Byte buffers of megabytes, used again instead of allocated per request (export requests, and
-/// their compressed form). An export request of a
-/// full batch (8192 spans) is about 4 MB encoded, above glibc's mmap threshold (`Heap.tune`), so a
-/// fresh buffer is mapped pages that each fault in as they are written and go back to the kernel
-/// when freed: flat out, about 10 page faults per request of 100 spans, a tenth of the CPU. A
-/// buffer given back while something else still holds it is copied when next written (arrays are
-/// values), so giving back early costs the reuse, never the bytes.
+/// Byte buffers of megabytes, used again instead of allocated per request (export requests and
+/// their compressed form). A full batch (8192 spans) is about 4 MB encoded, above glibc's mmap
+/// threshold (`Heap.tune`), so a fresh buffer is mapped pages that each fault in as they are
+/// written and go back to the kernel when freed: flat out, about 10 page faults per request of
+/// 100 spans, a tenth of the CPU. A buffer given back while something else still holds it is
+/// copied when next written (arrays are values), so giving back early costs the reuse, never the
+/// bytes.
 public final class ByteBufferPool: Sendable {
     private let buffers = Mutex<[[UInt8]]>([])
     /// How many buffers are kept, and the capacities worth keeping: smaller ones come from the
