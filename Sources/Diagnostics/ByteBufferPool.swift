@@ -21,15 +21,19 @@ public final class ByteBufferPool: Sendable {
 
     /// A buffer of `count` bytes whose values are unspecified: a kept one when there is one.
     public func take(count: Int) -> [UInt8] {
-        guard var buffer = buffers.withLock({ $0.popLast() }) else {
-            return [UInt8](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
-        }
+        guard var buffer = buffers.withLock({ $0.popLast() }) else { return Self.fresh(count: count) }
         if buffer.count >= count {
             buffer.removeLast(buffer.count - count)
         } else {
             buffer.append(contentsOf: repeatElement(0, count: count - buffer.count))
         }
         return buffer
+    }
+
+    /// A new buffer of `count` bytes left as the allocator gives them, for a caller that writes
+    /// every byte before reading any.
+    public static func fresh(count: Int) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
 
     /// Keeps `buffer` for a later `take` if its capacity is worth keeping and there is room.

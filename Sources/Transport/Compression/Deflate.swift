@@ -27,7 +27,7 @@ extension Decompression {
             case .zlib: bound = libdeflate_zlib_compress_bound(compressor, input.count)
             case .rawDeflate: bound = libdeflate_deflate_compress_bound(compressor, input.count)
             }
-            var output = buffers?.take(count: bound) ?? [UInt8](unsafeUninitializedCapacity: bound) { _, count in count = bound }
+            var output = buffers?.take(count: bound) ?? ByteBufferPool.fresh(count: bound)
             let written = output.withUnsafeMutableBytes { out -> Int in
                 switch format {
                 case .gzip: libdeflate_gzip_compress(compressor, input.baseAddress, input.count, out.baseAddress, bound)
