@@ -24,7 +24,9 @@ final class HTTP1ClientProtocol: ConnectionProtocol, @unchecked Sendable {
     }
 
     func start(_ c: Connection, _ request: HTTPClientRequest, timeout: Double, completion: @escaping HTTPClientCompletion) {
-        guard !c.isClosed, !c.peerClosed else { return completion(.failure(.connectionLost("the connection closed"))) }
+        // A TLS handshake can fail (and the connection close) before the request is started:
+        // its reason still goes to the caller.
+        guard !c.isClosed, !c.peerClosed else { return completion(.failure(.connectionLost(c.failure ?? "the connection closed"))) }
         self.completion = completion
         method = request.method
         onBodyBytes = request.onBodyBytes
