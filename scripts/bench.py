@@ -34,7 +34,7 @@ from benchlib.load import h2load                               # noqa: E402
 from benchlib.procs import RSSSampler, SyscallCounter, set_affinity, wait_settled  # noqa: E402
 
 PACED_RATE = 10_000  # spans/s: the testbed's load
-TLS_SUFFIX = ", TLS"  # rows with TLS on the receiver and the exporter; compared with the row without
+TLS_SUFFIX = subjects.TLS_SUFFIX
 
 MODES = {  # seconds of each phase, or request counts for the smoke run
     "full": dict(paced_s=30, paced_rounds=3, probe_s=2, flat_s=8, half_s=8, floor_s=3),

@@ -61,3 +61,20 @@ def test_bench_harness_smoke_run_counts_every_span_at_the_sink():
     for path in swiftlet:
         assert f"- {path}: " in out.stdout and ("system calls per request" in out.stdout or "not counted" in out.stdout), path
     assert out.stdout.count("on both cores:") == 2, out.stdout
+
+
+def test_cpu_slices_runs_rows_side_by_side_and_gives_tls_against_plain_text():
+    """scripts/cpu-slices.py, one short round: each row's figure, and TLS as a ratio to its plain row."""
+    if not shutil.which("h2load"):
+        pytest.skip("h2load is not installed (Debian nghttp2-client)")
+    script = REPO / "scripts" / "cpu-slices.py"
+    argv = [sys.executable, str(script), "--binary", str(BIN), "--rounds", "1", "--slice", "0.2",
+            "OTLP/HTTP protobuf", "OTLP/HTTP protobuf, TLS"]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=180, cwd=REPO)
+    assert out.returncode == 0, out.stdout + out.stderr
+    figures = [line for line in out.stdout.splitlines() if line.startswith("- OTLP/HTTP protobuf") and "mean " in line]
+    assert len(figures) == 2 and all(float(line.split("mean ")[1].split(",")[0]) > 0 for line in figures), out.stdout
+    assert "- TLS against plain text, OTLP/HTTP protobuf: " in out.stdout, out.stdout
+    unknown = subprocess.run([sys.executable, str(script), "--binary", str(BIN), "no such row"],
+                             capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert unknown.returncode != 0 and "no Swiftlet row 'no such row'" in unknown.stderr, unknown.stdout + unknown.stderr

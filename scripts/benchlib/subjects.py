@@ -20,6 +20,7 @@ WIRE_COMPRESSION = {
     "swiftlet": {"none": "none", "gzip": "gzip", "zstd": "zstd"},  # the otlp exporter's `compression`
     "rotel": {"none": "gzip", "gzip": "gzip"},  # --otlp-exporter-compression
 }
+TLS_SUFFIX = ", TLS"  # rows with TLS on the receiver and the exporter; compared with the row without
 ROTEL_COMPRESSION = "gzip"  # the flag the harness gives rotel: the one that says what it does
 
 
