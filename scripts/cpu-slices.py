@@ -53,11 +53,16 @@ class CPU:
                 pass
 
 
+def paced(subject, requests):
+    """One h2load run of `requests` at 10k spans/s on 4 connections, as the bench's 10k/s phase."""
+    return h2load(subject.target, requests=requests, rps_total=RATE / subject.target.spans_per_request, connections=4)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("rows", nargs="+")
     p.add_argument("--slice", type=float, default=5.0)
-    p.add_argument("--rounds", type=int, default=8)
+    p.add_argument("--rounds", type=int, default=10)
     p.add_argument("--binary", default=".build/release/swiftlet")
     args = p.parse_args()
     tmp = tempfile.mkdtemp(prefix="swiftlet-cpu-slices-")
@@ -75,22 +80,22 @@ def main():
             subject.start()
             runs.append((spec, subject, CPU(subject.proc), []))
         for _, subject, _, _ in runs:  # warm-up: connections, the pool's threads
-            h2load(subject.target, requests=100, rps_total=RATE / subject.target.spans_per_request, connections=4)
+            paced(subject, 100)
         for _ in range(args.rounds):
             for _, subject, cpu, slices in runs:
                 n = int(RATE / subject.target.spans_per_request * args.slice)
                 before = cpu.seconds()
-                sent = h2load(subject.target, requests=n, rps_total=RATE / subject.target.spans_per_request, connections=4)
+                sent = paced(subject, n)
                 time.sleep(0.5)  # the batch's timeout is 200 ms: its export falls in this slice
                 slices.append((cpu.seconds() - before) / (sent.requests * subject.target.spans_per_request / 1e6))
-        first = statistics.mean(runs[0][3])
+        means = {spec: statistics.mean(slices) for spec, _, _, slices in runs}
+        first = means[runs[0][0]]
         print(f"CPU-s per million spans at 10k spans/s, {args.rounds} rounds of {args.slice:g} s slices "
               f"({'cgroup cpuacct' if runs[0][2].group else '/proc/<pid>/stat'}):")
         for spec, _, _, slices in runs:
-            mean = statistics.mean(slices)
+            mean = means[spec]
             print(f"- {spec}: mean {mean:.3f}, median {statistics.median(slices):.3f}, {mean / first:.2f}x the first "
                   f"(slices {' '.join(f'{s:.2f}' for s in slices)})")
-        means = {spec: statistics.mean(slices) for spec, _, _, slices in runs}
         for spec, mean in means.items():
             row, at, binary = spec.partition("@")
             plain = row[:-len(subjects.TLS_SUFFIX)] + at + binary if row.endswith(subjects.TLS_SUFFIX) else None
