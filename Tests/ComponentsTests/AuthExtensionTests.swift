@@ -49,6 +49,19 @@ private func temporaryFile(_ content: String) throws -> String {
     #expect(BasicCredentials(authorization: "Bearer dXNlcjpwYTpzcw==") == nil)
     #expect(BasicCredentials(authorization: "Basic ") == nil)
     #expect(BasicCredentials(user: "user", password: "pa:ss").authorization == "Basic dXNlcjpwYTpzcw==")
+    // Split at the first colon byte: ":" and a combining acute accent are one Character, not ":".
+    #expect(BasicCredentials(authorization: "Basic YTrMgWI=") == BasicCredentials(user: "a", password: "\u{301}b"))
+    #expect(BasicCredentials(authorization: "BASIC YTrMgWI=") != nil)
+    #expect(BasicCredentials(authorization: "Basic\u{301} YTrMgWI=") == nil)
+}
+
+@Test func basicAuthServer_matchesAPasswordThatIsNotUTF8_byItsBytes() throws {
+    // "été" in Latin-1, as an old client sends it; the htpasswd hash is of the same three bytes.
+    let server = BasicAuthServer(.init(inline: "carol:{SHA}oEGmqygkmERc7zIK6skx91zHVlI=\n"), logger: CapturedLog().logger())
+    try server.start()
+    #expect(server.authenticate(headers(("authorization", "Basic Y2Fyb2w66XTp"))))
+    #expect(!server.authenticate(headers(("authorization", BasicCredentials(user: "carol", password: "été").authorization))))
+    #expect(server.attributes(of: headers(("authorization", "basic Y2Fyb2w66XTp"))) == ["username": "carol", "raw": "Y2Fyb2w66XTp"])
 }
 
 @Test func basicAuthServer_mergesFileAndInline_inlineWinning() throws {

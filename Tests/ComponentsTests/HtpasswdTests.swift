@@ -1,4 +1,5 @@
-@testable import Components
+@_spi(Fuzzing) @testable import Components
+import Foundation
 import Testing
 
 // Vectors made by real tools, with these commands:
@@ -84,12 +85,12 @@ func htpasswdEntry_matchesTheToolsHash_andNothingElse(index: Int) {
     :empty-user
     """
     let htpasswd = try Htpasswd(parsing: Array(file.utf8))
-    #expect(htpasswd.matches(user: "alice", password: "plain-later"))
-    #expect(!htpasswd.matches(user: "alice", password: "secret"))
-    #expect(htpasswd.matches(user: "bob", password: "secret"))
-    #expect(!htpasswd.matches(user: "carol", password: "broken"))
-    #expect(htpasswd.matches(user: "", password: "empty-user"))
-    #expect(!htpasswd.matches(user: "nobody", password: ""))
+    #expect(htpasswd.matches(user: "alice", password: Array("plain-later".utf8)))
+    #expect(!htpasswd.matches(user: "alice", password: Array("secret".utf8)))
+    #expect(htpasswd.matches(user: "bob", password: Array("secret".utf8)))
+    #expect(!htpasswd.matches(user: "carol", password: Array("broken".utf8)))
+    #expect(htpasswd.matches(user: "", password: Array("empty-user".utf8)))
+    #expect(!htpasswd.matches(user: "nobody", password: Array("".utf8)))
     #expect(htpasswd.skipped == [2, 5])
 }
 
@@ -97,12 +98,25 @@ func htpasswdEntry_matchesTheToolsHash_andNothingElse(index: Int) {
     let file = try Htpasswd(parsing: Array("alice:one\nbob:two\n".utf8))
     let inline = try Htpasswd(parsing: Array("alice:three".utf8))
     let merged = file.merging(inline)
-    #expect(merged.matches(user: "alice", password: "three"))
-    #expect(!merged.matches(user: "alice", password: "one"))
-    #expect(merged.matches(user: "bob", password: "two"))
+    #expect(merged.matches(user: "alice", password: Array("three".utf8)))
+    #expect(!merged.matches(user: "alice", password: Array("one".utf8)))
+    #expect(merged.matches(user: "bob", password: Array("two".utf8)))
 }
 
 @Test func htpasswd_refusesALineLongerThanGoScannerReads() {
     let long = "u:" + String(repeating: "p", count: Htpasswd.maxLineLength)
     #expect(throws: HtpasswdError.self) { try Htpasswd(parsing: Array(long.utf8)) }
+}
+
+/// The fuzz harness over its seed corpus, the inputs it once crashed on among them; a broken
+/// precondition in it stops this suite.
+@Test func htpasswdFuzzer_passesItsSeeds() throws {
+    let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Fuzz/Seeds/FuzzHtpasswd")
+    let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+    #expect(names.contains("regression-combining-mark-after-colon"))
+    for name in names {
+        let bytes = [UInt8](try Data(contentsOf: directory.appendingPathComponent(name)))
+        bytes.withUnsafeBytes { HtpasswdFuzzer.run($0) }
+    }
 }

@@ -64,6 +64,6 @@ struct DNSMessageReader {
 
     /// ASCII letters lower-cased; length bytes (at most 63) are below "A" and stay as they are.
     static func lowercased(_ wire: [UInt8]) -> [UInt8] {
-        wire.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 + 32 : $0 }
+        wire.map(asciiLower)
     }
 }

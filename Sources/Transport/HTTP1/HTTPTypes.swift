@@ -82,7 +82,8 @@ public struct HTTPHeaders: Sendable, Sequence {
     }
 }
 
-@inline(__always) func asciiLower(_ byte: UInt8) -> UInt8 {
+/// The byte with ASCII `A`–`Z` lowered; every other byte as it is.
+@inlinable @inline(__always) public func asciiLower(_ byte: UInt8) -> UInt8 {
     byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
 }
 

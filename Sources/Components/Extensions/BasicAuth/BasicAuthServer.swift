@@ -39,7 +39,7 @@ public final class BasicAuthServer: ServerAuthenticator {
     /// basicauth's `authData`: `username`, and `raw`, the credentials as sent (base 64).
     public func attributes(of headers: HTTPHeaders) -> [String: String] {
         guard let value = headers["authorization"], let credentials = BasicCredentials(authorization: value) else { return [:] }
-        return ["username": credentials.user, "raw": String(value.dropFirst("basic ".count))]
+        return ["username": credentials.user, "raw": String(BasicCredentials.encodedPart(of: value) ?? "")]
     }
 
     private func read(_ content: [UInt8], source: String) throws -> Htpasswd {

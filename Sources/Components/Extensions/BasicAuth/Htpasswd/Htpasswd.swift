@@ -25,8 +25,8 @@ struct Htpasswd: Sendable {
     }
 
     /// Whether `user` is listed with `password`.
-    func matches(user: String, password: String) -> Bool {
-        users[user]?.matches(Array(password.utf8)) ?? false
+    func matches(user: String, password: [UInt8]) -> Bool {
+        users[user]?.matches(password) ?? false
     }
 
     /// `other`'s users added, replacing these of the same name.

@@ -18,11 +18,13 @@
         }
         let text = String(decoding: password, as: UTF8.self)
         if let credentials = BasicCredentials(authorization: text) {
-            precondition(!credentials.user.contains(":"), "a user name with a colon from \(text)")
+            precondition(!credentials.user.utf8.contains(UInt8(ascii: ":")), "a user name with a colon from \(text)")
         }
-        let user = String(text.prefix { $0 != ":" })
-        let roundTrip = BasicCredentials(authorization: BasicCredentials(user: user, password: text).authorization)
-        precondition(roundTrip == BasicCredentials(user: user, password: text), "Basic \(user):\(text) did not round-trip")
+        // The user is the bytes before the first colon, not the characters: a colon followed by a
+        // combining mark is one Character that is not ":".
+        let user = String(decoding: password.prefix { $0 != UInt8(ascii: ":") }, as: UTF8.self)
+        let sent = BasicCredentials(user: user, password: password)
+        precondition(BasicCredentials(authorization: sent.authorization) == sent, "Basic \(user):\(text) did not round-trip")
     }
 
     private static func affordable(_ entry: HtpasswdEntry) -> Bool {
