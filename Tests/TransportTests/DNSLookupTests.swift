@@ -45,6 +45,19 @@ import Testing
         #expect(settings.nameCandidates(for: long) == [long + "."])
     }
 
+    /// Byte by byte, as Go reads them: Character-wise, "\u{600}." (a prepended mark and the dot) is
+    /// one Character that is not ".", and " \u{301}" (a blank and a combining accent) is no blank.
+    @Test func namesAndFields_areReadByTheByte_notByTheCharacter() {
+        let settings = DNSResolverSettings.parse(resolvConf: "search a\u{600}. \u{301}b\n")
+        #expect(settings.search == ["a\u{600}", "\u{301}b"])
+        #expect(settings.nameCandidates(for: "web.svc") == ["web.svc.", "web.svc.a\u{600}.", "web.svc.\u{301}b."])
+        #expect(settings.nameCandidates(for: "x\u{600}.") == ["x\u{600}."])
+        #expect(settings.nameCandidates(for: "hidden\u{600}.onion") == ["hidden\u{600}.onion.a\u{600}.", "hidden\u{600}.onion.\u{301}b."])
+        #expect(HostsFile.addresses(of: "web.svc", in: "10.0.0.1 \u{301}x WEB.svc.\n") == [[10, 0, 0, 1]])
+        // Only ASCII letters fold: the Kelvin sign is not "k".
+        #expect(HostsFile.addresses(of: "k", in: "10.0.0.3 \u{212A}\n").isEmpty)
+    }
+
     @Test func nameservers_takeAnIPAndAnOptionalPort() {
         #expect(DNSServerAddress("10.96.0.10")?.description == "10.96.0.10:53")
         #expect(DNSServerAddress("[fd00::a]:5353")?.description == "[fd00::a]:5353")

@@ -17,7 +17,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
     } else {
         let names = DNSDecodingFuzzer.names(for: "web.svc", resolvConf: String(decoding: rest, as: UTF8.self))
-        for name in names.candidates where !name.hasSuffix(".") || name.utf8.count > 254 {
+        for name in names.candidates where name.utf8.last != UInt8(ascii: ".") || name.utf8.count > 254 {
             fatalError("name candidate \(name) is not absolute or too long")
         }
         for text in names.hosts where !isAddress(text) { fatalError("hosts-file address \(text) is not an IP address") }

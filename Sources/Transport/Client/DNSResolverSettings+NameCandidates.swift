@@ -4,7 +4,7 @@ extension DNSResolverSettings {
     /// then with each search suffix; any other gets the suffixes first, then is tried as given.
     func nameCandidates(for host: String) -> [String] {
         let length = host.utf8.count
-        let rooted = host.hasSuffix(".")
+        let rooted = DNSName.isRooted(host)
         // RFC 1035 §3.1: 255 bytes on the wire, i.e. 253 characters plus the root's dot in text.
         guard length > 0, length < 254 || (length == 254 && rooted) else { return [] }
         if rooted { return Self.isOnion(host) ? [] : [host] }
@@ -18,7 +18,6 @@ extension DNSResolverSettings {
 
     /// RFC 7686 §2: names under .onion are not looked up in the DNS.
     private static func isOnion(_ name: String) -> Bool {
-        let lowered = name.lowercased()
-        return lowered.hasSuffix(".onion.") || lowered.hasSuffix(".onion")
+        DNSName.key(name.utf8).suffix(6).elementsEqual(".onion".utf8)
     }
 }

@@ -46,8 +46,8 @@ public struct DNSResolverSettings: Sendable, Equatable {
     /// the last of `domain` and `search` wins; other lines and options are ignored.
     public static func parse(resolvConf: String) -> DNSResolverSettings {
         var settings = DNSResolverSettings(nameservers: [])
-        for line in resolvConf.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) {
-            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        for line in Substring(resolvConf).utf8.configLines {
+            let fields = line.blankSeparatedFields.map { String(Substring($0)) }
             guard let keyword = fields.first else { continue }
             let values = Array(fields.dropFirst())
             switch keyword {
@@ -70,7 +70,7 @@ public struct DNSResolverSettings: Sendable, Equatable {
     }
 
     private static func searchSuffixes(_ values: [String]) -> [String] {
-        values.map { $0.hasSuffix(".") ? String($0.dropLast()) : $0 }.filter { !$0.isEmpty }
+        values.map(DNSName.unrooted).filter { !$0.isEmpty }
     }
 
     /// Go clamps ndots to 0...15 and attempts to 1...5.
