@@ -18,6 +18,9 @@ final class Listener: @unchecked Sendable {
     private let queue: DispatchQueue
     private let logger: Logger
     private let onAccept: (Int32, String) -> Void
+    private let hasRoom: () -> Bool
+    /// Guarded by `queue`: since when `hasRoom` has said no; nil while there is room.
+    private var fullSince: UInt64?
     /// Guarded by `queue`.
     private var readiness: (any FDReadiness)?
     /// Guarded by `queue`.
@@ -25,13 +28,20 @@ final class Listener: @unchecked Sendable {
     /// Signalled once the descriptor is closed (and re-signalled by each waiter).
     private let closed = DispatchSemaphore(value: 0)
 
-    init(endpoint: Endpoint, logger: Logger, onAccept: @escaping (Int32, String) -> Void) throws(SocketError) {
+    /// How long new clients wait in the backlog for room before they are accepted to be refused;
+    /// Go's `http.Server` backs off accepting for up to a second when it runs out of descriptors.
+    static let roomWaitNanos: UInt64 = 1_000_000_000
+
+    /// `hasRoom` is asked on the listener's queue before each accept.
+    init(endpoint: Endpoint, logger: Logger, hasRoom: @escaping () -> Bool = { true },
+         onAccept: @escaping (Int32, String) -> Void) throws(SocketError) {
         let (fd, port) = try ListeningSockets.shared.open(.tcp, endpoint) { () throws(SocketError) in try Socket.listen(on: endpoint) }
         self.endpoint = endpoint
         self.fd = fd
         self.port = port
         self.logger = logger
         self.onAccept = onAccept
+        self.hasRoom = hasRoom
         queue = DispatchQueue(label: "swiftlet.listener.\(port)")
     }
 
@@ -68,13 +78,33 @@ final class Listener: @unchecked Sendable {
 
     /// Accepts until EAGAIN: the read source is level-triggered, but draining the backlog per wake-up is cheaper.
     private func acceptAll() {
-        while !stopped {
+        while !stopped, !waitsForRoom() {
             guard let (client, remote) = Socket.accept(fd) else {
                 handleAcceptError(errno)
                 return
             }
             onAccept(client, remote)
         }
+    }
+
+    /// At the connection limit, the closes that make room run on each connection's own queue and
+    /// take a moment: rather than refuse a client meanwhile, leave it in the kernel's backlog and
+    /// look again in 5 ms, for up to `roomWaitNanos`. Past that, clients are accepted (and refused)
+    /// until there is room again, so a server whose connections are all busy answers at once.
+    private func waitsForRoom() -> Bool {
+        guard !hasRoom() else {
+            fullSince = nil
+            return false
+        }
+        let now = WallClock.monotonicNano()
+        let since = fullSince ?? now
+        fullSince = since
+        guard now - since < Self.roomWaitNanos else { return false }
+        readiness?.setReadInterest(false)
+        queue.asyncAfter(deadline: .now() + .milliseconds(5)) { [self] in
+            if !stopped { readiness?.setReadInterest(true) }
+        }
+        return true
     }
 
     private func handleAcceptError(_ code: Int32) {

@@ -272,6 +272,25 @@ import Dispatch
         }
     }
 
+    /// Room made a moment after a client arrives at the limit (a connection closing on its own
+    /// queue) lets that client in: it waits in the backlog instead of being refused at once.
+    @Test func connectionLimit_holdsANewClientInTheBacklog_untilRoomIsMade() throws {
+        try withServer({ $0.maxConnections = 2 }) { server in
+            var busy: [TestClient] = []
+            for _ in 0..<(2 + ServerContext.evictionMargin) {
+                let client = try TestClient(port: server.boundPort)
+                client.send("POST /echo HTTP/1.1\r\nHost: t\r\n")
+                busy.append(client)
+            }
+            for _ in 0..<200 where server.openConnections < busy.count { usleep(5_000) }
+            let late = try TestClient(port: server.boundPort)
+            late.send(request(body: "late"))
+            usleep(200_000)
+            busy.removeLast()  // closed by its client: one slot free
+            #expect(late.readResponse()?.text == "late")
+        }
+    }
+
     /// A client that connected just before a shutdown (or a reload handing the listener over)
     /// and sends its request a moment later is answered, not cut off as an idle connection.
     @Test func shutdown_answersAJustConnectedClient_thatSendsWithinTheGrace() throws {

@@ -64,7 +64,8 @@ public final class HTTPServer: Sendable {
     /// Binds and listens before returning, so "address in use" is reported here; then serves.
     public func start() throws(SocketError) {
         let context = self.context
-        let listener = try Listener(endpoint: context.configuration.endpoint, logger: context.logger) { fd, remote in
+        let listener = try Listener(endpoint: context.configuration.endpoint, logger: context.logger,
+                                    hasRoom: { context.hasRoom }) { fd, remote in
             context.accept(fd, remote: remote)
         }
         port.store(listener.port, ordering: .relaxed)
@@ -127,6 +128,12 @@ final class ServerContext: Sendable {
     var isShuttingDown: Bool { shuttingDown.load(ordering: .relaxed) }
     var isHandedOver: Bool { handedOver.load(ordering: .relaxed) }
     var count: Int { connections.withLock { $0.count } }
+    /// Whether a connection accepted now would be let in, not refused at once.
+    var hasRoom: Bool { count < connectionCap }
+    /// The limit, and over it for HTTP/1.1 the margin that closing idle connections gives back.
+    private var connectionCap: Int {
+        configuration.maxConnections + (configuration.httpVersion == .http1 ? Self.evictionMargin : 0)
+    }
 
     /// Called on the listener queue only, so the count check and the insert cannot race with another accept.
     func accept(_ fd: Int32, remote: String) {
@@ -140,8 +147,10 @@ final class ServerContext: Sendable {
             // reuses idle keep-alive connections when it runs out): the oldest few are asked to
             // close if they sit between requests, and the newcomer is let in over the limit by a
             // bounded margin that those closes give back. Busy connections are left alone; if
-            // none of them is idle, the margin runs out and new connections are refused again.
-            guard configuration.httpVersion == .http1, open < configuration.maxConnections + Self.evictionMargin else {
+            // none of them is idle, the margin runs out, the listener holds new clients in the
+            // backlog for a while (Listener.waitsForRoom), and then refuses them again.
+            guard open < connectionCap else {
+                if configuration.httpVersion == .http1 { evictIdle() }  // room for the next one
                 _ = close(fd)
                 warnConnectionLimit()
                 return
