@@ -255,15 +255,19 @@ import Dispatch
         }
     }
 
+    /// Connections up to a limit of 2 and its eviction margin, each in the middle of a request head:
+    /// a head in progress is not idle, even while its bytes still wait in the socket.
+    private func busyClientsFillingTheMargin(_ server: HTTPServer) throws -> [TestClient] {
+        try (0..<(2 + ServerContext.evictionMargin)).map { _ in
+            let client = try TestClient(port: server.boundPort)
+            client.send("POST /echo HTTP/1.1\r\nHost: t\r\n")
+            return client
+        }
+    }
+
     @Test func connectionLimit_refusesNewConnections_whenNoneIsIdle() throws {
         try withServer({ $0.maxConnections = 2 }) { server in
-            var busy: [TestClient] = []
-            for _ in 0..<(2 + ServerContext.evictionMargin) {
-                let client = try TestClient(port: server.boundPort)
-                // A head in progress is not idle, even while its bytes still wait in the socket.
-                client.send("POST /echo HTTP/1.1\r\nHost: t\r\n")
-                busy.append(client)
-            }
+            let busy = try busyClientsFillingTheMargin(server)
             let late = try TestClient(port: server.boundPort)
             late.send(request(body: "late"))
             #expect(late.isClosedByPeer())
@@ -276,12 +280,7 @@ import Dispatch
     /// queue) lets that client in: it waits in the backlog instead of being refused at once.
     @Test func connectionLimit_holdsANewClientInTheBacklog_untilRoomIsMade() throws {
         try withServer({ $0.maxConnections = 2 }) { server in
-            var busy: [TestClient] = []
-            for _ in 0..<(2 + ServerContext.evictionMargin) {
-                let client = try TestClient(port: server.boundPort)
-                client.send("POST /echo HTTP/1.1\r\nHost: t\r\n")
-                busy.append(client)
-            }
+            var busy = try busyClientsFillingTheMargin(server)
             for _ in 0..<200 where server.openConnections < busy.count { usleep(5_000) }
             let late = try TestClient(port: server.boundPort)
             late.send(request(body: "late"))
