@@ -10,7 +10,7 @@ import Testing
 //   the formats Apache's `htpasswd -s` and OpenLDAP's `slappasswd` write.
 
 private func matches(_ encoded: String, _ password: String) -> Bool {
-    guard let entry = HtpasswdEntry(encoded: Substring(encoded)) else { return false }
+    guard let entry = HtpasswdEntry(encoded: Array(encoded.utf8)) else { return false }
     return entry.matches(Array(password.utf8))
 }
 
@@ -62,16 +62,16 @@ func htpasswdEntry_matchesTheToolsHash_andNothingElse(index: Int) {
 
 @Test func htpasswdEntry_claimsMalformedHashesAsgoHtpasswdDoes() {
     // A bcrypt prefix claims the entry even when the rest does not parse: it never matches.
-    #expect(HtpasswdEntry(encoded: "$2b$04$short") == .unusable)
-    #expect(HtpasswdEntry(encoded: "$2b$99$c3p4MqO2giz9WQqk69l2IuKBmd5NiDCnKyRl3mfWo6uYmlaxvRWcG") == .unusable)
-    #expect(HtpasswdEntry(encoded: "$5$notrounds$salt$hash") == .unusable)
+    #expect(HtpasswdEntry(encoded: Array("$2b$04$short".utf8)) == .unusable)
+    #expect(HtpasswdEntry(encoded: Array("$2b$99$c3p4MqO2giz9WQqk69l2IuKBmd5NiDCnKyRl3mfWo6uYmlaxvRWcG".utf8)) == .unusable)
+    #expect(HtpasswdEntry(encoded: Array("$5$notrounds$salt$hash".utf8)) == .unusable)
     // A malformed {SHA}, {SSHA} or MD5-crypt entry is skipped (nil), not taken as plain text.
-    #expect(HtpasswdEntry(encoded: "{SHA}not base64!") == nil)
-    #expect(HtpasswdEntry(encoded: "{SHA}c2hvcnQ=") == nil)
-    #expect(HtpasswdEntry(encoded: "{SHA}5en6G6MezRroT3XKqkdPOmY_BfQ=") == nil)
-    #expect(HtpasswdEntry(encoded: "{SSHA}c2hvcnQ=") == nil)
-    #expect(HtpasswdEntry(encoded: "$apr1$nodollar") == nil)
-    #expect(HtpasswdEntry(encoded: "$6$onlysalt") == nil)
+    #expect(HtpasswdEntry(encoded: Array("{SHA}not base64!".utf8)) == nil)
+    #expect(HtpasswdEntry(encoded: Array("{SHA}c2hvcnQ=".utf8)) == nil)
+    #expect(HtpasswdEntry(encoded: Array("{SHA}5en6G6MezRroT3XKqkdPOmY_BfQ=".utf8)) == nil)
+    #expect(HtpasswdEntry(encoded: Array("{SSHA}c2hvcnQ=".utf8)) == nil)
+    #expect(HtpasswdEntry(encoded: Array("$apr1$nodollar".utf8)) == nil)
+    #expect(HtpasswdEntry(encoded: Array("$6$onlysalt".utf8)) == nil)
 }
 
 @Test func htpasswd_readsLinesAsgoHtpasswd() throws {
@@ -92,6 +92,19 @@ func htpasswdEntry_matchesTheToolsHash_andNothingElse(index: Int) {
     #expect(htpasswd.matches(user: "", password: Array("empty-user".utf8)))
     #expect(!htpasswd.matches(user: "nobody", password: Array("".utf8)))
     #expect(htpasswd.skipped == [2, 5])
+}
+
+/// Byte by byte, as go-htpasswd reads a line: the first colon byte splits it even when a
+/// combining mark follows, a `{SHA}` prefix is one whatever follows it, and a plain password
+/// in Latin-1 is kept as its bytes.
+@Test func htpasswd_readsLinesByTheByte() throws {
+    var file = Array("dave:\u{301}accent\n erin:{SHA}\u{301}xyz\n".utf8)
+    file += Array("frank:".utf8) + [0xE9, 0x74, 0xE9] + Array("\n".utf8)
+    let htpasswd = try Htpasswd(parsing: file)
+    #expect(htpasswd.matches(user: "dave", password: Array("\u{301}accent".utf8)))
+    #expect(htpasswd.users["erin"] == nil && htpasswd.skipped == [2])
+    #expect(htpasswd.matches(user: "frank", password: [0xE9, 0x74, 0xE9]))
+    #expect(!htpasswd.matches(user: "frank", password: Array("\u{FFFD}t\u{FFFD}".utf8)))
 }
 
 @Test func htpasswd_mergingLetsTheLaterSourceWin() throws {

@@ -23,7 +23,7 @@ public enum Base64 {
     }
 
     /// Accepts the standard and URL-safe alphabets, padded or not; nil on anything else.
-    public static func decode(_ text: String.UTF8View) -> [UInt8]? {
+    public static func decode(_ text: some Collection<UInt8>) -> [UInt8]? {
         var digits: [UInt8] = []
         digits.reserveCapacity(text.count)
         var padding = 0
@@ -49,6 +49,12 @@ public enum Base64 {
             i += 4
         }
         return out
+    }
+
+    /// Go's `base64.StdEncoding`: the standard alphabet only, padded to a multiple of 4.
+    public static func decodeStandardPadded(_ text: some Collection<UInt8>) -> [UInt8]? {
+        guard text.count % 4 == 0, !text.contains(UInt8(ascii: "-")), !text.contains(UInt8(ascii: "_")) else { return nil }
+        return decode(text)
     }
 
     private static func value(_ c: UInt8) -> UInt8? {

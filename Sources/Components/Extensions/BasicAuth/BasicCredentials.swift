@@ -24,9 +24,8 @@ public struct BasicCredentials: Sendable, Equatable {
     /// Reads a field value as Go's `Request.BasicAuth` does, byte by byte: the scheme in any ASCII
     /// case, one space, padded standard base-64, split at the first colon; nil otherwise.
     init?(authorization value: String) {
-        guard let encoded = Self.encodedPart(of: value), encoded.utf8.count % 4 == 0,
-              !encoded.utf8.contains(UInt8(ascii: "-")), !encoded.utf8.contains(UInt8(ascii: "_")),
-              let decoded = Base64.decode(String(encoded).utf8),
+        guard let encoded = Self.encodedPart(of: value),
+              let decoded = Base64.decodeStandardPadded(encoded.utf8),
               let colon = decoded.firstIndex(of: UInt8(ascii: ":"))
         else { return nil }
         user = String(decoding: decoded[..<colon], as: UTF8.self)

@@ -16,6 +16,6 @@ enum BcryptBase64 {
             guard let index = bcrypt.firstIndex(of: c) else { return nil }
             mapped.append(standard[index])
         }
-        return Base64.decode(String(decoding: mapped, as: UTF8.self).utf8)
+        return Base64.decode(mapped)
     }
 }

@@ -15,12 +15,12 @@ struct Htpasswd: Sendable {
     init() {}
 
     /// Reads `content`; throws only for a line longer than `maxLineLength`.
-    init(parsing content: some Collection<UInt8>) throws(HtpasswdError) {
+    init(parsing content: some BidirectionalCollection<UInt8>) throws(HtpasswdError) {
         var number = 0
         for line in content.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             number += 1
             guard line.count <= Self.maxLineLength else { throw HtpasswdError(line: number) }
-            add(line: String(decoding: line, as: UTF8.self), number: number)
+            add(line: line, number: number)
         }
     }
 
@@ -36,12 +36,14 @@ struct Htpasswd: Sendable {
         return merged
     }
 
-    private mutating func add(line: String, number: Int) {
-        let text = Substring(line).trimmingWhiteSpace()
+    /// Byte by byte, as go-htpasswd splits a line: at the first colon byte (a colon and a
+    /// combining mark after it are one Character, but still the separator).
+    private mutating func add(line: some BidirectionalCollection<UInt8>, number: Int) {
+        let text = line.trimmingASCIIWhiteSpace()
         guard !text.isEmpty else { return }
-        guard let colon = text.firstIndex(of: ":") else { return skipped.append(number) }
-        guard let entry = HtpasswdEntry(encoded: text[text.index(after: colon)...]) else { return skipped.append(number) }
-        users[String(text[..<colon])] = entry
+        guard let colon = text.firstIndex(of: UInt8(ascii: ":")) else { return skipped.append(number) }
+        guard let entry = HtpasswdEntry(encoded: Array(text[text.index(after: colon)...])) else { return skipped.append(number) }
+        users[String(decoding: text[..<colon], as: UTF8.self)] = entry
     }
 }
 

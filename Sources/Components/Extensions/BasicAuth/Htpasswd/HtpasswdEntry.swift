@@ -17,18 +17,18 @@ enum HtpasswdEntry: Sendable, Equatable {
     case unusable
 
     /// nil for a malformed entry of a recognised format (go-htpasswd skips its line).
-    init?(encoded: Substring) {
-        let text = Array(encoded.utf8)
+    /// The password field as written, byte by byte: a plain password need not be UTF-8.
+    init?(encoded text: [UInt8]) {
         if let variant = MD5Crypt.Variant.allCases.first(where: { text.starts(with: $0.prefix) }) {
             guard let (salt, hash) = Self.split(text.dropFirst(variant.prefix.count)) else { return nil }
             self = .md5Crypt(variant, salt: salt, hash: hash)
-        } else if encoded.hasPrefix("{SHA}") {
-            guard let digest = Self.standardBase64(encoded.dropFirst(5)), digest.count == 20 else { return nil }
+        } else if text.starts(with: "{SHA}".utf8) {
+            guard let digest = Base64.decodeStandardPadded(text.dropFirst(5)), digest.count == 20 else { return nil }
             self = .sha1(digest: digest)
-        } else if BcryptHash.prefixes.contains(where: { encoded.hasPrefix($0) }) {
+        } else if BcryptHash.prefixes.contains(where: { text.starts(with: $0.utf8) }) {
             self = BcryptHash(parsing: text).map(HtpasswdEntry.bcrypt) ?? .unusable
-        } else if encoded.hasPrefix("{SSHA}") {
-            guard let bytes = Self.standardBase64(encoded.dropFirst(6)), bytes.count >= 20 else { return nil }
+        } else if text.starts(with: "{SSHA}".utf8) {
+            guard let bytes = Base64.decodeStandardPadded(text.dropFirst(6)), bytes.count >= 20 else { return nil }
             self = .saltedSHA1(digest: Array(bytes.prefix(20)), salt: Array(bytes.dropFirst(20)))
         } else if let variant = SHACrypt.Variant.allCases.first(where: { text.starts(with: $0.prefix) }) {
             guard let entry = Self.shaCrypt(variant, text.dropFirst(variant.prefix.count)) else { return nil }
@@ -76,11 +76,5 @@ enum HtpasswdEntry: Sendable, Equatable {
         }
         let salt = parts[parts.count - 2], hash = parts[parts.count - 1]
         return .shaCrypt(variant, rounds: rounds, salt: Array(salt.prefix(16)), hash: Array(hash))
-    }
-
-    /// Go's `base64.StdEncoding`: the standard alphabet, padded.
-    private static func standardBase64(_ text: Substring) -> [UInt8]? {
-        guard text.utf8.count % 4 == 0, !text.contains("-"), !text.contains("_") else { return nil }
-        return Base64.decode(String(text).utf8)
     }
 }
