@@ -16,8 +16,8 @@ enum HtpasswdEntry: Sendable, Equatable {
     /// earlier one of the user).
     case unusable
 
+    /// Reads the password field as written, byte by byte (a plain password need not be UTF-8);
     /// nil for a malformed entry of a recognised format (go-htpasswd skips its line).
-    /// The password field as written, byte by byte: a plain password need not be UTF-8.
     init?(encoded text: [UInt8]) {
         if let variant = MD5Crypt.Variant.allCases.first(where: { text.starts(with: $0.prefix) }) {
             guard let (salt, hash) = Self.split(text.dropFirst(variant.prefix.count)) else { return nil }
